@@ -1,0 +1,1 @@
+"""Channels and their community: follows, notifications, profiles, roles, schedules, chat."""
