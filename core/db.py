@@ -8,7 +8,7 @@ as dicts keyed by column label.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -17,6 +17,7 @@ import psycopg2.errors
 import psycopg2.extensions
 import psycopg2.extras
 from sqlalchemy.dialects.postgresql import psycopg2 as psycopg2_dialect
+import sqlalchemy as sa
 from sqlalchemy.sql import ClauseElement
 
 from core.settings import Settings
@@ -161,3 +162,25 @@ async def open_database(settings: Settings, *, database_url: str | None = None) 
         options="-c timezone=UTC",
     )
     return Database(pool)
+
+
+async def delete_in_batches(
+    db: Database,
+    table: sa.Table,
+    *,
+    key_columns: Sequence[sa.Column[Any]],
+    condition: sa.ColumnElement[bool],
+    batch_size: int,
+) -> int:
+    """Delete the rows of ``table`` matching ``condition``, ``batch_size`` per statement.
+
+    Short statements keep each lock and WAL burst small on a large table.
+    ``key_columns`` must identify a row. Returns the number of rows deleted.
+    """
+    deleted = 0
+    while True:
+        batch = sa.select(*key_columns).where(condition).limit(batch_size)
+        count = await db.execute(table.delete().where(sa.tuple_(*key_columns).in_(batch)))
+        deleted += count
+        if count < batch_size:
+            return deleted

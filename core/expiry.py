@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import sqlalchemy as sa
 
-from core.db import Database
+
+from core.db import Database, delete_in_batches
 from core.tables import idempotency_keys
 
 
@@ -18,20 +18,10 @@ async def delete_expired_idempotency_keys(
     A key is only replayed within its retention, so a deleted key changes no
     response: ``core.idempotency.claim`` already ignores expired ones.
     """
-    deleted = 0
-    while True:
-        expired = (
-            sa.select(idempotency_keys.c.user_id, idempotency_keys.c.key)
-            .where(idempotency_keys.c.created_at < created_before)
-            .limit(batch_size)
-        )
-        count = await db.execute(
-            idempotency_keys.delete().where(
-                sa.tuple_(idempotency_keys.c.user_id, idempotency_keys.c.key).in_(
-                    expired
-                )
-            )
-        )
-        deleted += count
-        if count < batch_size:
-            return deleted
+    return await delete_in_batches(
+        db,
+        idempotency_keys,
+        key_columns=[idempotency_keys.c.user_id, idempotency_keys.c.key],
+        condition=idempotency_keys.c.created_at < created_before,
+        batch_size=batch_size,
+    )

@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-#: Cloudflare's v4 API root, used unless ``CLOUDFLARE_API_BASE`` says otherwise.
+#: Cloudflare's v4 API root, used unless ``CLOUDFLARE_API_BASE`` sets another.
 CLOUDFLARE_V4_API = "https://api.cloudflare.com/client/v4"
 
 #: Token and account the emulator accepts when no Cloudflare credentials are set.
@@ -57,6 +57,9 @@ class Settings(BaseSettings):
         description="How long indexing waits for Meilisearch to finish one task.",
     )
     search_outbox_batch_size: int = Field(default=200, ge=1, le=10_000)
+    search_outbox_interval_seconds: float = Field(
+        default=5.0, gt=0, description="How often the scheduler drains the search outbox."
+    )
 
     cloudflare_account_id: str | None = None
     cloudflare_api_token: SecretStr | None = None
@@ -107,6 +110,13 @@ class Settings(BaseSettings):
     live_input_deletion_interval_seconds: float = Field(default=300.0, gt=0)
     fanout_batch_size: int = Field(
         default=10_000, ge=1, le=100_000, description="Notification rows per fan-out statement."
+    )
+    fanout_parallelism: int = Field(
+        default=2,
+        ge=1,
+        le=16,
+        description="Follower ranges a go-live fan-out inserts at the same time, each on "
+        "its own database connection.",
     )
     rising_max_stream_hours: float = Field(
         default=50.0,
@@ -193,7 +203,7 @@ class Settings(BaseSettings):
 
     @property
     def cloudflare_emulated(self) -> bool:
-        """True when no Cloudflare token is set, so the local emulator stands in."""
+        """True when no Cloudflare token is set, so the local emulator replaces Cloudflare."""
         return self.cloudflare_api_token is None
 
     @property

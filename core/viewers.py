@@ -24,7 +24,7 @@ from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from core.cloudflare import CloudflareError, CloudflareStream
-from core.db import Connection, Database
+from core.db import Connection, Database, delete_in_batches
 from core.tables import streams, users, viewer_samples
 
 logger = logging.getLogger(__name__)
@@ -289,23 +289,12 @@ async def delete_expired_samples(
 ) -> int:
     """Delete samples taken before ``older_than``, ``batch_size`` rows per statement.
 
-    Short statements keep each lock and WAL burst small on a large table.
     Returns the number of rows deleted.
     """
-    deleted = 0
-    while True:
-        expired = (
-            sa.select(viewer_samples.c.stream_id, viewer_samples.c.sampled_at)
-            .where(viewer_samples.c.sampled_at < older_than)
-            .limit(batch_size)
-        )
-        count = await db.execute(
-            viewer_samples.delete().where(
-                sa.tuple_(viewer_samples.c.stream_id, viewer_samples.c.sampled_at).in_(
-                    expired
-                )
-            )
-        )
-        deleted += count
-        if count < batch_size:
-            return deleted
+    return await delete_in_batches(
+        db,
+        viewer_samples,
+        key_columns=[viewer_samples.c.stream_id, viewer_samples.c.sampled_at],
+        condition=viewer_samples.c.sampled_at < older_than,
+        batch_size=batch_size,
+    )

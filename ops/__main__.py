@@ -13,12 +13,15 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from uuid import UUID
 
+import psycopg2
+
 from api.http import dumps
 from core import identity
 from core.db import Database, open_database
 from core.errors import ServiceError
 from core.logs import configure_logging
 from core.settings import get_settings
+from ops import search as search_commands
 
 Command = Callable[[Database, argparse.Namespace], Awaitable[Any]]
 
@@ -79,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 #: Other packages' command groups: each callable adds its sub-parsers to ``groups``
 #: and sets ``command`` (a coroutine function taking the database and the arguments).
-EXTRA_COMMANDS: list[Callable[[Any], None]] = []
+EXTRA_COMMANDS: list[Callable[[Any], None]] = [search_commands.register]
 
 
 async def run(args: argparse.Namespace) -> Any:
@@ -98,6 +101,13 @@ def main(argv: list[str] | None = None) -> int:
         result = asyncio.run(run(args))
     except ServiceError as error:
         print(f"error: {error.detail}", file=sys.stderr)
+        return 1
+    except psycopg2.OperationalError as error:
+        print(
+            f"error: cannot use the database in DATABASE_URL: {str(error).strip()}\n"
+            "Run 'make migrate' to create and migrate it, or set DATABASE_URL.",
+            file=sys.stderr,
+        )
         return 1
     if result is not None:
         sys.stdout.write(dumps(result).decode() + "\n")

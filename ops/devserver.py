@@ -66,7 +66,7 @@ def main() -> int:
                 break
         time.sleep(0.5)
 
-    for name, process in running.items():
+    for process in running.values():
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
     deadline = time.monotonic() + STOP_TIMEOUT_SECONDS

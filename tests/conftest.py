@@ -26,6 +26,7 @@ from core.events import RecordingSink
 from core.identity import issue_api_key
 from core.settings import Settings
 from core.tables import metadata, users
+from ops.cloudflare_emulator import EMULATOR_STATE, EmulatorState, create_emulator_app
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN_DATABASE_URL = os.environ.get("TEST_ADMIN_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -48,10 +49,15 @@ def _admin_execute(sql: str) -> None:
         connection.close()
 
 
+def _worker_name() -> str:
+    """Name of this test process: the xdist worker id, or ``main`` without xdist."""
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
 @pytest.fixture(scope="session")
-def database_url(worker_id: str) -> Iterator[str]:
+def database_url() -> Iterator[str]:
     """Create a database for this test process, migrate it with Alembic, drop it at the end."""
-    name = f"lstest_{worker_id}_{uuid.uuid4().hex[:10]}"
+    name = f"lstest_{_worker_name()}_{uuid.uuid4().hex[:10]}"
     _admin_execute(f'CREATE DATABASE "{name}"')
     url = _database_url(name)
     config = Config(str(ROOT / "alembic.ini"))
@@ -63,8 +69,8 @@ def database_url(worker_id: str) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def redis_namespace(worker_id: str) -> str:
-    return f"lstest-{worker_id}-{uuid.uuid4().hex[:10]}"
+def redis_namespace() -> str:
+    return f"lstest-{_worker_name()}-{uuid.uuid4().hex[:10]}"
 
 
 @pytest.fixture(scope="session")
@@ -96,18 +102,23 @@ def base_settings(database_url: str, redis_namespace: str, tmp_path: Path) -> Se
 @dataclass
 class Emulator:
     url: str
-    state: Any
+    state: EmulatorState
     server: TestServer
 
 
 @pytest.fixture
-async def cloudflare_emulator(base_settings: Settings, aiohttp_server: Any) -> Emulator:
+async def cloudflare_emulator(base_settings: Settings, aiohttp_server: Any) -> AsyncIterator[Emulator]:
     """The Cloudflare emulator on a free loopback port."""
-    from ops.cloudflare_emulator.app import EMULATOR_STATE, create_emulator_app
-
     emulator_app = create_emulator_app(base_settings)
     server = await aiohttp_server(emulator_app)
-    return Emulator(url=str(server.make_url("")).rstrip("/"), state=emulator_app[EMULATOR_STATE], server=server)
+    emulator = Emulator(
+        url=str(server.make_url("")).rstrip("/"),
+        state=emulator_app[EMULATOR_STATE],
+        server=server,
+    )
+    yield emulator
+    # Notifications still being posted in the background finish before teardown.
+    await emulator.state.wait_for_deliveries()
 
 
 @pytest.fixture

@@ -42,10 +42,11 @@ notifications = Table(
     "notifications",
     metadata,
     Column("id", UUID(as_uuid=True), primary_key=True, server_default=text("gen_random_uuid()")),
-    Column("user_id", UUID(as_uuid=True), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    # No foreign keys here: their per-row checks dominated the cost of a large
+    # fan-out. The trigger users_delete_notifications removes a deleted user's
+    # notifications; the actor or the stream of a notification may be gone.
+    Column("user_id", UUID(as_uuid=True), nullable=False),
     Column("kind", String(32), nullable=False),
-    # No foreign keys on actor_id and stream_id: their per-row checks dominated
-    # the cost of a large fan-out (migration 0003), so either may be gone.
     Column("actor_id", UUID(as_uuid=True), nullable=False),
     Column("stream_id", UUID(as_uuid=True)),
     # One notification per (user, dedupe_key): a redelivered fan-out inserts nothing.
