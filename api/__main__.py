@@ -12,7 +12,12 @@ from core.settings import get_settings
 def main() -> None:
     settings = get_settings()
     configure_logging(settings.log_level)
-    web.run_app(create_app(settings), host=settings.api_host, port=settings.api_port, access_log=None)
+    web.run_app(
+        create_app(settings),
+        host=settings.api_host,
+        port=settings.api_port,
+        access_log=None,
+    )
 
 
 if __name__ == "__main__":

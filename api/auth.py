@@ -17,7 +17,9 @@ def _bearer_token(request: web.Request) -> str | None:
         return None
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise AuthenticationFailed("malformed Authorization header: send 'Authorization: Bearer <api key>'")
+        raise AuthenticationFailed(
+            "malformed Authorization header: send 'Authorization: Bearer <api key>'"
+        )
     return token.strip()
 
 
@@ -36,5 +38,7 @@ async def optional_user(request: web.Request) -> AuthenticatedUser | None:
 async def require_user(request: web.Request) -> AuthenticatedUser:
     user = await optional_user(request)
     if user is None:
-        raise AuthenticationFailed("authentication required: send 'Authorization: Bearer <api key>'")
+        raise AuthenticationFailed(
+            "authentication required: send 'Authorization: Bearer <api key>'"
+        )
     return user

@@ -20,7 +20,9 @@ routes = ApiRoutes(tag="categories")
 async def list_categories(request: web.Request) -> web.Response:
     """List categories by name."""
     query = parse_query(request, PageQuery)
-    rows, total = await identity.list_categories(request.app[DATABASE], limit=query.per_page, offset=query.offset)
+    rows, total = await identity.list_categories(
+        request.app[DATABASE], limit=query.per_page, offset=query.offset
+    )
     items = [Category.model_validate(row) for row in rows]
     return json_response(page_envelope("categories", items, total=total, query=query))
 
@@ -31,7 +33,10 @@ async def list_categories(request: web.Request) -> web.Response:
     response=Category,
     status=201,
     auth="required",
-    responses={403: "Only administrators create categories", 409: "Name already exists"},
+    responses={
+        403: "Only administrators create categories",
+        409: "Name already exists",
+    },
 )
 async def create_category(request: web.Request) -> web.Response:
     """Create a category (administrators only)."""

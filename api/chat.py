@@ -16,7 +16,14 @@ from aiohttp import WSMsgType, web
 from redis.exceptions import RedisError
 
 from api.auth import require_user
-from api.http import dumps, empty_response, json_response, parse_body, parse_query, path_uuid
+from api.http import (
+    dumps,
+    empty_response,
+    json_response,
+    parse_body,
+    parse_query,
+    path_uuid,
+)
 from api.keys import DATABASE, REDIS, SETTINGS
 from api.openapi import ApiRoutes
 from api.schemas.common import PageQuery, page_envelope
@@ -97,7 +104,12 @@ async def send_message(request: web.Request) -> web.Response:
     stream_id = path_uuid(request, "stream_id")
     body = await parse_body(request, ChatMessageCreate)
     message = await chat.send_message(
-        request.app[DATABASE], request.app[REDIS], request.app[SETTINGS], stream_id, user.id, body.body
+        request.app[DATABASE],
+        request.app[REDIS],
+        request.app[SETTINGS],
+        stream_id,
+        user.id,
+        body.body,
     )
     return json_response(ChatMessage.model_validate(message), status=201)
 
@@ -106,7 +118,10 @@ async def send_message(request: web.Request) -> web.Response:
     f"{_CHAT}/messages/{{message_id:\\d{{1,18}}}}",
     status=204,
     auth="required",
-    responses={403: "Only the broadcaster or a moderator deletes messages", 404: "Unknown stream or message"},
+    responses={
+        403: "Only the broadcaster or a moderator deletes messages",
+        404: "Unknown stream or message",
+    },
 )
 async def delete_message(request: web.Request) -> web.Response:
     """Delete a chat message (broadcaster or moderator)."""
@@ -114,7 +129,12 @@ async def delete_message(request: web.Request) -> web.Response:
     stream_id = path_uuid(request, "stream_id")
     message_id = int(request.match_info["message_id"])
     await chat.delete_message(
-        request.app[DATABASE], request.app[REDIS], request.app[SETTINGS], stream_id, user.id, message_id
+        request.app[DATABASE],
+        request.app[REDIS],
+        request.app[SETTINGS],
+        stream_id,
+        user.id,
+        message_id,
     )
     return empty_response()
 
@@ -124,7 +144,10 @@ async def delete_message(request: web.Request) -> web.Response:
     query=PageQuery,
     response=ChatBanList,
     auth="required",
-    responses={403: "Only the broadcaster or a moderator sees bans", 404: "Unknown stream"},
+    responses={
+        403: "Only the broadcaster or a moderator sees bans",
+        404: "Unknown stream",
+    },
 )
 async def list_bans(request: web.Request) -> web.Response:
     """List the bans and timeouts in force in the stream's channel."""
@@ -132,7 +155,11 @@ async def list_bans(request: web.Request) -> web.Response:
     stream_id = path_uuid(request, "stream_id")
     query = parse_query(request, PageQuery)
     bans, total = await chat_bans.list_bans(
-        request.app[DATABASE], stream_id, user.id, page=query.page, per_page=query.per_page
+        request.app[DATABASE],
+        stream_id,
+        user.id,
+        page=query.page,
+        per_page=query.per_page,
     )
     items = [ChatBan.model_validate(ban) for ban in bans]
     return json_response(page_envelope("bans", items, total=total, query=query))
@@ -168,7 +195,11 @@ async def ban_user(request: web.Request) -> web.Response:
         request.app[REDIS],
         request.app[SETTINGS],
         stream_id,
-        {"type": event_type, "user_id": ban["user_id"], "expires_at": ban["expires_at"]},
+        {
+            "type": event_type,
+            "user_id": ban["user_id"],
+            "expires_at": ban["expires_at"],
+        },
     )
     return json_response(ChatBan.model_validate(ban), status=201)
 
@@ -177,7 +208,10 @@ async def ban_user(request: web.Request) -> web.Response:
     f"{_CHAT}/bans/{{user_id}}",
     status=204,
     auth="required",
-    responses={403: "Only the broadcaster or a moderator lifts bans", 404: "No ban or timeout in force"},
+    responses={
+        403: "Only the broadcaster or a moderator lifts bans",
+        404: "No ban or timeout in force",
+    },
 )
 async def unban_user(request: web.Request) -> web.Response:
     """Lift a ban or timeout."""
@@ -186,7 +220,10 @@ async def unban_user(request: web.Request) -> web.Response:
     user_id = path_uuid(request, "user_id")
     await chat_bans.unban_user(request.app[DATABASE], stream_id, user.id, user_id)
     await publish_chat_event(
-        request.app[REDIS], request.app[SETTINGS], stream_id, {"type": "user_unbanned", "user_id": user_id}
+        request.app[REDIS],
+        request.app[SETTINGS],
+        stream_id,
+        {"type": "user_unbanned", "user_id": user_id},
     )
     return empty_response()
 
@@ -198,7 +235,11 @@ async def _wait_for_close(socket: web.WebSocketResponse) -> None:
             logger.debug("chat websocket error: %s", socket.exception())
 
 
-@routes.get(f"{_CHAT}/ws", responses={404: "Unknown stream"}, summary="Receive chat events over a WebSocket")
+@routes.get(
+    f"{_CHAT}/ws",
+    responses={404: "Unknown stream"},
+    summary="Receive chat events over a WebSocket",
+)
 async def chat_websocket(request: web.Request) -> web.WebSocketResponse:
     """Push the stream's chat events to the client as JSON texts."""
     stream_id = path_uuid(request, "stream_id")
@@ -208,10 +249,14 @@ async def chat_websocket(request: web.Request) -> web.WebSocketResponse:
     client_closed = asyncio.create_task(_wait_for_close(socket))
     try:
         async with request.app[CHAT_HUB].listen(stream_id) as listener:
-            await socket.send_str(dumps({"type": "ready", "stream_id": stream_id}).decode())
+            await socket.send_str(
+                dumps({"type": "ready", "stream_id": stream_id}).decode()
+            )
             while not listener.overflowed:
                 next_event = asyncio.ensure_future(listener.queue.get())
-                done, _ = await asyncio.wait({next_event, client_closed}, return_when=asyncio.FIRST_COMPLETED)
+                done, _ = await asyncio.wait(
+                    {next_event, client_closed}, return_when=asyncio.FIRST_COMPLETED
+                )
                 if next_event not in done:
                     next_event.cancel()
                     break
@@ -220,7 +265,9 @@ async def chat_websocket(request: web.Request) -> web.WebSocketResponse:
                 logger.info("chat websocket too slow; closing stream_id=%s", stream_id)
                 await socket.close(code=1013, message=b"client too slow, reconnect")
     except (TimeoutError, RedisError):
-        logger.warning("chat subscription failed stream_id=%s", stream_id, exc_info=True)
+        logger.warning(
+            "chat subscription failed stream_id=%s", stream_id, exc_info=True
+        )
         await socket.close(code=1011, message=b"chat unavailable, reconnect later")
     finally:
         client_closed.cancel()

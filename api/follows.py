@@ -33,13 +33,20 @@ _FOLLOW_PATH = "/api/v1/streams/users/{username}/follow"
     response=FollowStatus,
     status=201,
     auth="required",
-    responses={400: "Already following, or following yourself", 404: "Unknown username"},
+    responses={
+        400: "Already following, or following yourself",
+        404: "Unknown username",
+    },
 )
 async def follow_user(request: web.Request) -> web.Response:
     """Follow a user; notifications are on unless the body turns them off."""
     user = await require_user(request)
     # The body is optional: a bare POST follows with notifications on.
-    body = await parse_body(request, FollowRequest) if request.body_exists else FollowRequest()
+    body = (
+        await parse_body(request, FollowRequest)
+        if request.body_exists
+        else FollowRequest()
+    )
     result = await follows.follow(
         request.app[DATABASE],
         user.id,
@@ -47,7 +54,11 @@ async def follow_user(request: web.Request) -> web.Response:
         notifications_enabled=body.notifications_enabled,
     )
     await request.app[EVENTS].publish(
-        UserFollowed(follower_id=result.follower_id, followed_id=result.followed_id, at=result.followed_at)
+        UserFollowed(
+            follower_id=result.follower_id,
+            followed_id=result.followed_id,
+            at=result.followed_at,
+        )
     )
     status = FollowStatus(
         following=True,
@@ -66,15 +77,24 @@ async def follow_user(request: web.Request) -> web.Response:
 async def unfollow_user(request: web.Request) -> web.Response:
     """Stop following a user."""
     user = await require_user(request)
-    await follows.unfollow(request.app[DATABASE], user.id, request.match_info["username"])
+    await follows.unfollow(
+        request.app[DATABASE], user.id, request.match_info["username"]
+    )
     return empty_response()
 
 
-@routes.get(_FOLLOW_PATH, response=FollowStatus, auth="required", responses={404: "Unknown username"})
+@routes.get(
+    _FOLLOW_PATH,
+    response=FollowStatus,
+    auth="required",
+    responses={404: "Unknown username"},
+)
 async def get_follow_status(request: web.Request) -> web.Response:
     """Tell whether the caller follows a user."""
     user = await require_user(request)
-    status = await follows.follow_status(request.app[DATABASE], user.id, request.match_info["username"])
+    status = await follows.follow_status(
+        request.app[DATABASE], user.id, request.match_info["username"]
+    )
     return json_response(FollowStatus.model_validate(status))
 
 
@@ -88,7 +108,10 @@ async def list_followers(request: web.Request) -> web.Response:
     """List the users following a user, most recent follow first."""
     query = parse_query(request, PageQuery)
     rows, total = await follows.list_followers(
-        request.app[DATABASE], request.match_info["username"], page=query.page, per_page=query.per_page
+        request.app[DATABASE],
+        request.match_info["username"],
+        page=query.page,
+        per_page=query.per_page,
     )
     items = [FollowUser.model_validate(row) for row in rows]
     return json_response(page_envelope("followers", items, total=total, query=query))
@@ -104,13 +127,21 @@ async def list_following(request: web.Request) -> web.Response:
     """List the users a user follows, most recent follow first."""
     query = parse_query(request, PageQuery)
     rows, total = await follows.list_following(
-        request.app[DATABASE], request.match_info["username"], page=query.page, per_page=query.per_page
+        request.app[DATABASE],
+        request.match_info["username"],
+        page=query.page,
+        per_page=query.per_page,
     )
     items = [FollowUser.model_validate(row) for row in rows]
     return json_response(page_envelope("following", items, total=total, query=query))
 
 
-@routes.get("/api/v1/streams/following/live", query=PageQuery, response=FollowedLiveList, auth="required")
+@routes.get(
+    "/api/v1/streams/following/live",
+    query=PageQuery,
+    response=FollowedLiveList,
+    auth="required",
+)
 async def list_followed_live(request: web.Request) -> web.Response:
     """List live streams of the users the caller follows, most viewers first."""
     user = await require_user(request)
@@ -120,7 +151,13 @@ async def list_followed_live(request: web.Request) -> web.Response:
     )
     items = []
     for row in rows:
-        streamer = Streamer(**{name: row[f"streamer_{name}"] for name in Streamer.model_fields})
-        fields = {name: row[name] for name in FollowedLiveStream.model_fields if name != "streamer"}
+        streamer = Streamer(
+            **{name: row[f"streamer_{name}"] for name in Streamer.model_fields}
+        )
+        fields = {
+            name: row[name]
+            for name in FollowedLiveStream.model_fields
+            if name != "streamer"
+        }
         items.append(FollowedLiveStream(**fields, streamer=streamer))
     return json_response(page_envelope("streams", items, total=total, query=query))

@@ -36,7 +36,10 @@ async def readyz(request: web.Request) -> web.Response:
             logger.warning("readiness check failed dependency=%s error=%r", name, error)
             results[name] = f"failed: {type(error).__name__}"
     ready = all(value == "ok" for value in results.values())
-    return json_response({"status": "ready" if ready else "not ready", "checks": results}, status=200 if ready else 503)
+    return json_response(
+        {"status": "ready" if ready else "not ready", "checks": results},
+        status=200 if ready else 503,
+    )
 
 
 def setup_health(app: web.Application) -> None:

@@ -32,7 +32,10 @@ def json_response(
     data: Any, *, status: int = 200, headers: dict[str, str] | None = None
 ) -> web.Response:
     return web.Response(
-        body=dumps(data), status=status, headers=headers, content_type="application/json"
+        body=dumps(data),
+        status=status,
+        headers=headers,
+        content_type="application/json",
     )
 
 

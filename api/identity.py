@@ -81,25 +81,41 @@ async def list_api_keys(request: web.Request) -> web.Response:
     """List the caller's API keys (never the keys themselves)."""
     user = await require_user(request)
     rows = await identity.list_api_keys(request.app[DATABASE], user.id)
-    return json_response(ApiKeyList(api_keys=[ApiKeyInfo.model_validate(row) for row in rows]))
+    return json_response(
+        ApiKeyList(api_keys=[ApiKeyInfo.model_validate(row) for row in rows])
+    )
 
 
 @routes.post(
-    "/api/v1/auth/api-keys", body=ApiKeyCreateRequest, response=NewApiKey, status=201, auth="required"
+    "/api/v1/auth/api-keys",
+    body=ApiKeyCreateRequest,
+    response=NewApiKey,
+    status=201,
+    auth="required",
 )
 async def create_api_key(request: web.Request) -> web.Response:
     """Issue an additional named API key for the caller."""
     user = await require_user(request)
     body = await parse_body(request, ApiKeyCreateRequest)
-    key, key_row = await identity.issue_api_key(request.app[DATABASE], user.id, body.name)
-    return json_response(NewApiKey(api_key=key, api_key_info=ApiKeyInfo.model_validate(key_row)), status=201)
+    key, key_row = await identity.issue_api_key(
+        request.app[DATABASE], user.id, body.name
+    )
+    return json_response(
+        NewApiKey(api_key=key, api_key_info=ApiKeyInfo.model_validate(key_row)),
+        status=201,
+    )
 
 
 @routes.delete(
-    "/api/v1/auth/api-keys/{key_id}", status=204, auth="required", responses={404: "No such key of yours"}
+    "/api/v1/auth/api-keys/{key_id}",
+    status=204,
+    auth="required",
+    responses={404: "No such key of yours"},
 )
 async def revoke_api_key(request: web.Request) -> web.Response:
     """Revoke one of the caller's API keys."""
     user = await require_user(request)
-    await identity.revoke_api_key(request.app[DATABASE], user.id, path_uuid(request, "key_id"))
+    await identity.revoke_api_key(
+        request.app[DATABASE], user.id, path_uuid(request, "key_id")
+    )
     return empty_response()

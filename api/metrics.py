@@ -6,10 +6,19 @@ import time
 from typing import Any
 
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
 
 REQUESTS = Counter(
-    "http_requests_total", "HTTP requests handled, by route template and status.", ["method", "route", "status"]
+    "http_requests_total",
+    "HTTP requests handled, by route template and status.",
+    ["method", "route", "status"],
 )
 LATENCY = Histogram(
     "http_request_duration_seconds",
@@ -17,7 +26,9 @@ LATENCY = Histogram(
     ["method", "route"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
 )
-IN_PROGRESS = Gauge("http_requests_in_progress", "HTTP requests being handled now.", ["method"])
+IN_PROGRESS = Gauge(
+    "http_requests_in_progress", "HTTP requests being handled now.", ["method"]
+)
 
 
 def _route_label(request: web.Request) -> str:

@@ -43,7 +43,9 @@ async def add_moderator(request: web.Request) -> web.Response:
     user = await require_user(request)
     stream_id = path_uuid(request, "stream_id")
     body = await parse_body(request, RoleGrantRequest)
-    row = await roles.add_role(request.app[DATABASE], stream_id, user.id, body.user_id, body.badge_type)
+    row = await roles.add_role(
+        request.app[DATABASE], stream_id, user.id, body.user_id, body.badge_type
+    )
     return json_response(ChannelRole.model_validate(row), status=201)
 
 
@@ -52,7 +54,10 @@ async def add_moderator(request: web.Request) -> web.Response:
     query=RoleQuery,
     status=204,
     auth="required",
-    responses={403: "Only the broadcaster manages moderators and VIPs", 404: "Unknown stream, or no such badge"},
+    responses={
+        403: "Only the broadcaster manages moderators and VIPs",
+        404: "Unknown stream, or no such badge",
+    },
 )
 async def remove_moderator(request: web.Request) -> web.Response:
     """Revoke the moderator or VIP badge; without ``badge_type`` both are revoked."""
@@ -60,7 +65,9 @@ async def remove_moderator(request: web.Request) -> web.Response:
     stream_id = path_uuid(request, "stream_id")
     user_id = path_uuid(request, "user_id")
     query = parse_query(request, RoleQuery)
-    await roles.remove_role(request.app[DATABASE], stream_id, user.id, user_id, query.badge_type)
+    await roles.remove_role(
+        request.app[DATABASE], stream_id, user.id, user_id, query.badge_type
+    )
     return empty_response()
 
 
@@ -75,7 +82,11 @@ async def list_moderators(request: web.Request) -> web.Response:
     stream_id = path_uuid(request, "stream_id")
     query = parse_query(request, RoleListQuery)
     rows, total = await roles.list_roles(
-        request.app[DATABASE], stream_id, query.badge_type, page=query.page, per_page=query.per_page
+        request.app[DATABASE],
+        stream_id,
+        query.badge_type,
+        page=query.page,
+        per_page=query.per_page,
     )
     items = [ChannelRole.model_validate(row) for row in rows]
     return json_response(page_envelope("moderators", items, total=total, query=query))
@@ -91,4 +102,6 @@ async def get_user_badges(request: web.Request) -> web.Response:
     stream_id = path_uuid(request, "stream_id")
     user_id = path_uuid(request, "user_id")
     badges = await roles.user_badges(request.app[DATABASE], stream_id, user_id)
-    return json_response(UserBadges(stream_id=stream_id, user_id=user_id, badges=badges))
+    return json_response(
+        UserBadges(stream_id=stream_id, user_id=user_id, badges=badges)
+    )

@@ -9,7 +9,12 @@ from api.http import empty_response, json_response, parse_query, path_uuid
 from api.keys import DATABASE
 from api.openapi import ApiRoutes
 from api.schemas.common import PageQuery, page_envelope
-from api.schemas.notifications import MarkAllReadResult, Notification, NotificationList, UnreadCount
+from api.schemas.notifications import (
+    MarkAllReadResult,
+    Notification,
+    NotificationList,
+    UnreadCount,
+)
 from core.community import notifications
 
 routes = ApiRoutes(tag="notifications")
@@ -26,7 +31,9 @@ async def list_notifications(request: web.Request) -> web.Response:
         request.app[DATABASE], user.id, page=query.page, per_page=query.per_page
     )
     models = [Notification.model_validate(item) for item in items]
-    return json_response(page_envelope("notifications", models, total=total, query=query))
+    return json_response(
+        page_envelope("notifications", models, total=total, query=query)
+    )
 
 
 @routes.get(f"{_BASE}/unread-count", response=UnreadCount, auth="required")

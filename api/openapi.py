@@ -168,14 +168,23 @@ def openapi_path(path: str) -> str:
     return result
 
 
-def build_openapi(specs: Iterable[RouteSpec], *, title: str, version: str) -> dict[str, Any]:
+def build_openapi(
+    specs: Iterable[RouteSpec], *, title: str, version: str
+) -> dict[str, Any]:
     """Build an OpenAPI 3.1 document for ``specs``."""
     specs = list(specs)
     models: set[type[BaseModel]] = set()
     for spec in specs:
-        models.update(model for model in (spec.body, spec.response) if model is not None)
-    schema_keys = [(model, "validation" if _is_input(model, specs) else "serialization") for model in sorted(models, key=lambda m: m.__name__)]
-    refs, definitions = models_json_schema(schema_keys, ref_template="#/components/schemas/{model}")
+        models.update(
+            model for model in (spec.body, spec.response) if model is not None
+        )
+    schema_keys = [
+        (model, "validation" if _is_input(model, specs) else "serialization")
+        for model in sorted(models, key=lambda m: m.__name__)
+    ]
+    refs, definitions = models_json_schema(
+        schema_keys, ref_template="#/components/schemas/{model}"
+    )
     components = dict(definitions.get("$defs", {}))
     components["Problem"] = _PROBLEM_SCHEMA
 
@@ -199,17 +208,26 @@ def build_openapi(specs: Iterable[RouteSpec], *, title: str, version: str) -> di
                 "content": {"application/json": {"schema": refs[(spec.body, mode)]}},
             }
         elif spec.content_type:
-            operation["requestBody"] = {"required": True, "content": {spec.content_type: {"schema": {}}}}
+            operation["requestBody"] = {
+                "required": True,
+                "content": {spec.content_type: {"schema": {}}},
+            }
         success: dict[str, Any] = {"description": "Success"}
         if spec.response is not None:
             mode = "validation" if _is_input(spec.response, specs) else "serialization"
-            success["content"] = {"application/json": {"schema": refs[(spec.response, mode)]}}
+            success["content"] = {
+                "application/json": {"schema": refs[(spec.response, mode)]}
+            }
         operation["responses"][str(spec.status)] = success
         problems = {**_DEFAULT_ERRORS[spec.auth], **spec.responses}
         for status, description in sorted(problems.items()):
             operation["responses"][str(status)] = {
                 "description": description,
-                "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+                "content": {
+                    "application/problem+json": {
+                        "schema": {"$ref": "#/components/schemas/Problem"}
+                    }
+                },
             }
         paths.setdefault(openapi_path(spec.path), {})[spec.method.lower()] = operation
 
@@ -219,7 +237,9 @@ def build_openapi(specs: Iterable[RouteSpec], *, title: str, version: str) -> di
         "paths": paths,
         "components": {
             "schemas": components,
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "API key"}},
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "description": "API key"}
+            },
         },
     }
 
@@ -234,12 +254,19 @@ def _parameters(spec: RouteSpec) -> list[dict[str, Any]]:
         schema: dict[str, Any] = {"type": "string"}
         if name == "id" or name.endswith("_id"):
             schema["format"] = "uuid"
-        parameters.append({"name": name, "in": "path", "required": True, "schema": schema})
+        parameters.append(
+            {"name": name, "in": "path", "required": True, "schema": schema}
+        )
     if spec.query is not None:
         query_schema = spec.query.model_json_schema()
         required = set(query_schema.get("required", []))
         for name, schema in query_schema.get("properties", {}).items():
-            parameter = {"name": name, "in": "query", "required": name in required, "schema": schema}
+            parameter = {
+                "name": name,
+                "in": "query",
+                "required": name in required,
+                "schema": schema,
+            }
             if "description" in schema:
                 parameter["description"] = schema["description"]
             parameters.append(parameter)

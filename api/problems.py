@@ -66,7 +66,12 @@ async def problem_middleware(request: web.Request, handler: Any) -> web.StreamRe
         elif isinstance(error, AuthenticationFailed):
             headers = {"WWW-Authenticate": 'Bearer realm="api"'}
         if error.status >= 500:
-            logger.warning("upstream failure method=%s path=%s error=%s", request.method, request.path, error)
+            logger.warning(
+                "upstream failure method=%s path=%s error=%s",
+                request.method,
+                request.path,
+                error,
+            )
         return problem_response(
             error.status,
             error.detail,
@@ -78,7 +83,11 @@ async def problem_middleware(request: web.Request, handler: Any) -> web.StreamRe
     except web.HTTPException as error:
         if error.status < 400:
             raise
-        detail = error.text if error.text and not error.text.startswith(str(error.status)) else error.reason
+        detail = (
+            error.text
+            if error.text and not error.text.startswith(str(error.status))
+            else error.reason
+        )
         if error.status == 404:
             detail = f"no route matches {request.method} {request.path}"
         elif error.status == 405:
@@ -86,12 +95,20 @@ async def problem_middleware(request: web.Request, handler: Any) -> web.StreamRe
             detail = f"method {request.method} is not allowed on {request.path}; allowed: {allowed}"
         elif error.status == 413:
             detail = "request body is too large"
-        headers = {key: value for key, value in error.headers.items() if key.lower() in {"allow", "retry-after"}}
-        return problem_response(error.status, detail, instance=request.path, headers=headers)
+        headers = {
+            key: value
+            for key, value in error.headers.items()
+            if key.lower() in {"allow", "retry-after"}
+        }
+        return problem_response(
+            error.status, detail, instance=request.path, headers=headers
+        )
     except asyncio.CancelledError:
         raise
     except Exception:
-        logger.exception("unhandled error method=%s path=%s", request.method, request.path)
+        logger.exception(
+            "unhandled error method=%s path=%s", request.method, request.path
+        )
         return problem_response(
             500,
             "the server failed to handle this request; try again later",

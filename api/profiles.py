@@ -8,7 +8,12 @@ from api.auth import require_user
 from api.http import json_response, parse_body
 from api.keys import DATABASE, EVENTS
 from api.openapi import ApiRoutes
-from api.schemas.profiles import OwnStreamerProfile, ProfileUpdateRequest, StreamerProfile, UserProfile
+from api.schemas.profiles import (
+    OwnStreamerProfile,
+    ProfileUpdateRequest,
+    StreamerProfile,
+    UserProfile,
+)
 from core.community import profiles
 from core.events import UserChanged
 
@@ -22,7 +27,9 @@ routes = ApiRoutes(tag="profiles")
 )
 async def get_streamer_profile(request: web.Request) -> web.Response:
     """Get a streamer's public profile with live status."""
-    profile = await profiles.get_streamer_profile(request.app[DATABASE], request.match_info["username"])
+    profile = await profiles.get_streamer_profile(
+        request.app[DATABASE], request.match_info["username"]
+    )
     return json_response(StreamerProfile.model_validate(profile))
 
 
@@ -45,7 +52,9 @@ async def update_own_profile(request: web.Request) -> web.Response:
     """Update the caller's streamer profile."""
     user = await require_user(request)
     body = await parse_body(request, ProfileUpdateRequest)
-    profile, changed = await profiles.update_profile(request.app[DATABASE], user.id, body.changes())
+    profile, changed = await profiles.update_profile(
+        request.app[DATABASE], user.id, body.changes()
+    )
     if changed:
         await request.app[EVENTS].publish(UserChanged(user_id=user.id))
     return json_response(OwnStreamerProfile.model_validate(profile))
@@ -58,5 +67,7 @@ async def update_own_profile(request: web.Request) -> web.Response:
 )
 async def get_user_profile(request: web.Request) -> web.Response:
     """Get a user's basic profile: counters, total views and live status."""
-    profile = await profiles.get_user_profile(request.app[DATABASE], request.match_info["username"])
+    profile = await profiles.get_user_profile(
+        request.app[DATABASE], request.match_info["username"]
+    )
     return json_response(UserProfile.model_validate(profile))

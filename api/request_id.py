@@ -16,7 +16,9 @@ _ACCEPTABLE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
 @web.middleware
-async def request_id_middleware(request: web.Request, handler: Any) -> web.StreamResponse:
+async def request_id_middleware(
+    request: web.Request, handler: Any
+) -> web.StreamResponse:
     supplied = request.headers.get(REQUEST_ID_HEADER, "")
     request_id = supplied if _ACCEPTABLE_ID.match(supplied) else uuid.uuid4().hex
     token = request_id_var.set(request_id)

@@ -24,7 +24,11 @@ from api.schemas.schedule import (
 from core.clock import utc_now
 from core.community import schedule_store
 from core.community.ical import build_schedule_calendar
-from core.community.schedule import WEEKDAY_NAMES, group_by_weekday, upcoming_occurrences
+from core.community.schedule import (
+    WEEKDAY_NAMES,
+    group_by_weekday,
+    upcoming_occurrences,
+)
 from core.identity import get_user_by_username
 
 routes = ApiRoutes(tag="schedule")
@@ -37,11 +41,16 @@ def _weekly(user: dict[str, Any], entries: list[dict[str, Any]]) -> WeeklySchedu
         ScheduleDay(
             day_of_week=index,
             day_name=WEEKDAY_NAMES[index],
-            entries=[ScheduleEntry.model_validate(schedule_store.entry_to_json(row)) for row in day_entries],
+            entries=[
+                ScheduleEntry.model_validate(schedule_store.entry_to_json(row))
+                for row in day_entries
+            ],
         )
         for index, day_entries in enumerate(group_by_weekday(entries))
     ]
-    return WeeklySchedule(user_id=user["id"], username=user["username"], days=days, total=len(entries))
+    return WeeklySchedule(
+        user_id=user["id"], username=user["username"], days=days, total=len(entries)
+    )
 
 
 @routes.post(
@@ -50,14 +59,21 @@ def _weekly(user: dict[str, Any], entries: list[dict[str, Any]]) -> WeeklySchedu
     response=ScheduleEntry,
     status=201,
     auth="required",
-    responses={400: "The schedule already has the maximum number of entries", 422: "Invalid day, time or time zone"},
+    responses={
+        400: "The schedule already has the maximum number of entries",
+        422: "Invalid day, time or time zone",
+    },
 )
 async def create_entry(request: web.Request) -> web.Response:
     """Add a weekly entry to the caller's schedule."""
     user = await require_user(request)
     body = await parse_body(request, ScheduleEntryCreate)
-    row = await schedule_store.create_entry(request.app[DATABASE], user.id, body.model_dump())
-    return json_response(ScheduleEntry.model_validate(schedule_store.entry_to_json(row)), status=201)
+    row = await schedule_store.create_entry(
+        request.app[DATABASE], user.id, body.model_dump()
+    )
+    return json_response(
+        ScheduleEntry.model_validate(schedule_store.entry_to_json(row)), status=201
+    )
 
 
 @routes.get(_OWN, response=WeeklySchedule, auth="required")
@@ -73,15 +89,22 @@ async def get_own_schedule(request: web.Request) -> web.Response:
     body=ScheduleEntryUpdate,
     response=ScheduleEntry,
     auth="required",
-    responses={404: "No such entry in the caller's schedule", 422: "Invalid day, time or time zone"},
+    responses={
+        404: "No such entry in the caller's schedule",
+        422: "Invalid day, time or time zone",
+    },
 )
 async def update_entry(request: web.Request) -> web.Response:
     """Change an entry of the caller's schedule."""
     user = await require_user(request)
     entry_id = path_uuid(request, "schedule_id")
     body = await parse_body(request, ScheduleEntryUpdate)
-    row = await schedule_store.update_entry(request.app[DATABASE], user.id, entry_id, body.changes())
-    return json_response(ScheduleEntry.model_validate(schedule_store.entry_to_json(row)))
+    row = await schedule_store.update_entry(
+        request.app[DATABASE], user.id, entry_id, body.changes()
+    )
+    return json_response(
+        ScheduleEntry.model_validate(schedule_store.entry_to_json(row))
+    )
 
 
 @routes.delete(
@@ -139,7 +162,11 @@ async def get_upcoming(request: web.Request) -> web.Response:
         for occurrence in upcoming_occurrences(entries, now, query.days)
     ]
     body = UpcomingList(
-        user_id=user["id"], username=user["username"], days=query.days, instances=instances, total=len(instances)
+        user_id=user["id"],
+        username=user["username"],
+        days=query.days,
+        instances=instances,
+        total=len(instances),
     )
     return json_response(body)
 

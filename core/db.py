@@ -42,7 +42,9 @@ def compile_statement(statement: Statement) -> tuple[str, Mapping[str, Any] | No
     """Compile a Core statement to SQL text with pyformat parameters for psycopg2."""
     if isinstance(statement, str):
         return statement, None
-    compiled = statement.compile(dialect=_DIALECT, compile_kwargs={"render_postcompile": True})
+    compiled = statement.compile(
+        dialect=_DIALECT, compile_kwargs={"render_postcompile": True}
+    )
     params = dict(compiled.params)
     # Type-level conversions (JSON serialisation and the like) normally run in
     # SQLAlchemy's execution context; apply them here since aiopg executes.
@@ -152,7 +154,9 @@ async def _rollback_or_close(raw: aiopg.Connection) -> None:
         await raw.close()
 
 
-async def open_database(settings: Settings, *, database_url: str | None = None) -> Database:
+async def open_database(
+    settings: Settings, *, database_url: str | None = None
+) -> Database:
     """Open a connection pool on ``database_url`` (default: ``settings.database_url``)."""
     pool = await aiopg.create_pool(
         database_url or settings.database_url,
@@ -180,7 +184,9 @@ async def delete_in_batches(
     deleted = 0
     while True:
         batch = sa.select(*key_columns).where(condition).limit(batch_size)
-        count = await db.execute(table.delete().where(sa.tuple_(*key_columns).in_(batch)))
+        count = await db.execute(
+            table.delete().where(sa.tuple_(*key_columns).in_(batch))
+        )
         deleted += count
         if count < batch_size:
             return deleted

@@ -102,7 +102,9 @@ class RateLimited(ServiceError):
     status = 429
     title = "Too Many Requests"
 
-    def __init__(self, detail: str, *, retry_after: int, limit: int, reset_seconds: int) -> None:
+    def __init__(
+        self, detail: str, *, retry_after: int, limit: int, reset_seconds: int
+    ) -> None:
         super().__init__(detail)
         self.retry_after = max(1, retry_after)
         self.limit = limit

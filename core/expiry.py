@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 
-
 from core.db import Database, delete_in_batches
 from core.tables import idempotency_keys
 

@@ -17,7 +17,13 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from core.clock import utc_now
 from core.db import Connection, Database, UniqueViolation, violated_constraint
-from core.errors import AuthenticationFailed, Conflict, FieldError, InvalidInput, NotFound
+from core.errors import (
+    AuthenticationFailed,
+    Conflict,
+    FieldError,
+    InvalidInput,
+    NotFound,
+)
 from core.search_outbox import record_search_change
 from core.tables import api_keys, categories, tenants, users
 from core.tables.identity import USERNAME_PATTERN
@@ -48,7 +54,9 @@ class AuthenticatedUser:
 
 async def hash_password(password: str) -> str:
     """Hash with argon2id off the event loop (about 50 ms of CPU per call)."""
-    return await asyncio.get_running_loop().run_in_executor(None, _password_hasher.hash, password)
+    return await asyncio.get_running_loop().run_in_executor(
+        None, _password_hasher.hash, password
+    )
 
 
 async def verify_password(password_hash: str, password: str) -> bool:
@@ -106,15 +114,21 @@ async def create_user(
     except UniqueViolation as error:
         constraint = violated_constraint(error) or ""
         if "email" in constraint:
-            raise Conflict(f"email {email!r} is already registered; log in instead") from error
-        raise Conflict(f"username {username!r} is already taken; choose another") from error
+            raise Conflict(
+                f"email {email!r} is already registered; log in instead"
+            ) from error
+        raise Conflict(
+            f"username {username!r} is already taken; choose another"
+        ) from error
     assert row is not None
     logger.info("user created user_id=%s username=%s", row["id"], row["username"])
     return row
 
 
 async def get_user_by_username(db: Database | Connection, username: str) -> dict:
-    row = await db.fetch_one(sa.select(users).where(sa.func.lower(users.c.username) == username.lower()))
+    row = await db.fetch_one(
+        sa.select(users).where(sa.func.lower(users.c.username) == username.lower())
+    )
     if row is None:
         raise NotFound(f"user {username!r} not found")
     return row
@@ -147,7 +161,9 @@ async def authenticate_password(db: Database, login: str, password: str) -> dict
     return row
 
 
-async def issue_api_key(db: Database | Connection, user_id: UUID, name: str) -> tuple[str, dict]:
+async def issue_api_key(
+    db: Database | Connection, user_id: UUID, name: str
+) -> tuple[str, dict]:
     """Create a key for ``user_id``; return the key (shown once) and its stored row."""
     key = API_KEY_PREFIX + secrets.token_urlsafe(32)
     row = await db.fetch_one(
@@ -158,7 +174,13 @@ async def issue_api_key(db: Database | Connection, user_id: UUID, name: str) -> 
             prefix=key[:API_KEY_DISPLAY_LENGTH],
             key_hash=hash_api_key(key),
         )
-        .returning(api_keys.c.id, api_keys.c.name, api_keys.c.prefix, api_keys.c.created_at, api_keys.c.last_used_at)
+        .returning(
+            api_keys.c.id,
+            api_keys.c.name,
+            api_keys.c.prefix,
+            api_keys.c.created_at,
+            api_keys.c.last_used_at,
+        )
     )
     assert row is not None
     logger.info("api key issued user_id=%s key_id=%s", user_id, row["id"])
@@ -185,7 +207,11 @@ async def resolve_api_key(db: Database, key: str) -> AuthenticatedUser:
         raise AuthenticationFailed("invalid API key; log in again to get a new one")
     now = utc_now()
     if row["last_used_at"] is None or now - row["last_used_at"] > LAST_USED_RESOLUTION:
-        await db.execute(api_keys.update().where(api_keys.c.id == row["key_id"]).values(last_used_at=now))
+        await db.execute(
+            api_keys.update()
+            .where(api_keys.c.id == row["key_id"])
+            .values(last_used_at=now)
+        )
     return AuthenticatedUser(
         id=row["id"],
         username=row["username"],
@@ -198,7 +224,13 @@ async def resolve_api_key(db: Database, key: str) -> AuthenticatedUser:
 
 async def list_api_keys(db: Database, user_id: UUID) -> list[dict]:
     return await db.fetch_all(
-        sa.select(api_keys.c.id, api_keys.c.name, api_keys.c.prefix, api_keys.c.created_at, api_keys.c.last_used_at)
+        sa.select(
+            api_keys.c.id,
+            api_keys.c.name,
+            api_keys.c.prefix,
+            api_keys.c.created_at,
+            api_keys.c.last_used_at,
+        )
         .where(api_keys.c.user_id == user_id)
         .order_by(api_keys.c.created_at.desc(), api_keys.c.id)
     )
@@ -230,11 +262,15 @@ def slugify(name: str) -> str:
 async def create_category(db: Database, name: str) -> dict:
     name = name.strip()
     if not name:
-        raise InvalidInput("category name is empty", [FieldError("body", "name", "must not be empty")])
+        raise InvalidInput(
+            "category name is empty", [FieldError("body", "name", "must not be empty")]
+        )
     try:
         async with db.transaction() as conn:
             row = await conn.fetch_one(
-                categories.insert().values(name=name, slug=slugify(name)).returning(categories)
+                categories.insert()
+                .values(name=name, slug=slugify(name))
+                .returning(categories)
             )
             assert row is not None
             await record_search_change(conn, "category", row["id"])
@@ -243,10 +279,15 @@ async def create_category(db: Database, name: str) -> dict:
     return row
 
 
-async def list_categories(db: Database, *, limit: int, offset: int) -> tuple[list[dict], int]:
+async def list_categories(
+    db: Database, *, limit: int, offset: int
+) -> tuple[list[dict], int]:
     """Return one page of categories by name, and how many there are."""
     rows = await db.fetch_all(
-        sa.select(categories).order_by(sa.func.lower(categories.c.name)).limit(limit).offset(offset)
+        sa.select(categories)
+        .order_by(sa.func.lower(categories.c.name))
+        .limit(limit)
+        .offset(offset)
     )
     total = await db.fetch_value(sa.select(sa.func.count()).select_from(categories))
     return rows, total

@@ -58,7 +58,9 @@ class Settings(BaseSettings):
     )
     search_outbox_batch_size: int = Field(default=200, ge=1, le=10_000)
     search_outbox_interval_seconds: float = Field(
-        default=5.0, gt=0, description="How often the scheduler drains the search outbox."
+        default=5.0,
+        gt=0,
+        description="How often the scheduler drains the search outbox.",
     )
 
     cloudflare_account_id: str | None = None
@@ -102,14 +104,19 @@ class Settings(BaseSettings):
         default=500, ge=1, description="Live streams per viewer-sampling message."
     )
     viewer_sample_concurrency: int = Field(
-        default=50, ge=1, description="Viewer-count requests in flight per worker process."
+        default=50,
+        ge=1,
+        description="Viewer-count requests in flight per worker process.",
     )
     reconciliation_interval_seconds: float = Field(default=60.0, gt=0)
     retention_interval_seconds: float = Field(default=3600.0, gt=0)
     idempotency_key_retention_hours: float = Field(default=24.0, gt=0)
     live_input_deletion_interval_seconds: float = Field(default=300.0, gt=0)
     fanout_batch_size: int = Field(
-        default=10_000, ge=1, le=100_000, description="Notification rows per fan-out statement."
+        default=10_000,
+        ge=1,
+        le=100_000,
+        description="Notification rows per fan-out statement.",
     )
     fanout_parallelism: int = Field(
         default=2,
@@ -136,10 +143,14 @@ class Settings(BaseSettings):
     stream_create_rate_window_seconds: int = Field(default=60, ge=1)
 
     chat_rate_limit: int = Field(
-        default=20, ge=1, description="Chat messages one user may send to one stream per window."
+        default=20,
+        ge=1,
+        description="Chat messages one user may send to one stream per window.",
     )
     chat_rate_window_seconds: int = Field(
-        default=30, ge=1, description="Length of the rolling chat rate-limit window, in seconds."
+        default=30,
+        ge=1,
+        description="Length of the rolling chat rate-limit window, in seconds.",
     )
 
     media_root: Path = Path("./var/media")
@@ -210,7 +221,11 @@ class Settings(BaseSettings):
     def emulator_origin(self) -> str:
         if self.emulator_url:
             return self.emulator_url.rstrip("/")
-        host = "127.0.0.1" if self.emulator_host in {"0.0.0.0", "::"} else self.emulator_host
+        host = (
+            "127.0.0.1"
+            if self.emulator_host in {"0.0.0.0", "::"}
+            else self.emulator_host
+        )
         return f"http://{host}:{self.emulator_port}"
 
     @property

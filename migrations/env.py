@@ -16,7 +16,9 @@ from core.settings import get_settings
 from core.tables import metadata
 
 config = context.config
-if config.config_file_name is not None and config.attributes.get("configure_logger", True):
+if config.config_file_name is not None and config.attributes.get(
+    "configure_logger", True
+):
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 
 #: Arbitrary constant shared by every migration run of this project.
@@ -40,14 +42,18 @@ def run_migrations_online() -> None:
     engine = create_engine(_database_url(), poolclass=pool.NullPool)
     with engine.connect() as connection:
         connection.execute(text("SET lock_timeout = '5s'"))
-        connection.execute(text("SELECT pg_advisory_lock(:id)"), {"id": MIGRATION_LOCK_ID})
+        connection.execute(
+            text("SELECT pg_advisory_lock(:id)"), {"id": MIGRATION_LOCK_ID}
+        )
         connection.commit()
         try:
             context.configure(connection=connection, target_metadata=metadata)
             with context.begin_transaction():
                 context.run_migrations()
         finally:
-            connection.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": MIGRATION_LOCK_ID})
+            connection.execute(
+                text("SELECT pg_advisory_unlock(:id)"), {"id": MIGRATION_LOCK_ID}
+            )
             connection.commit()
     engine.dispose()
 

@@ -38,7 +38,19 @@ async def create_user(database: Database, args: argparse.Namespace) -> dict:
         tenant_id=args.tenant,
     )
     key, _ = await identity.issue_api_key(database, user["id"], "ops")
-    public = {name: user[name] for name in ("id", "username", "email", "display_name", "is_admin", "is_verified", "tenant_id", "created_at")}
+    public = {
+        name: user[name]
+        for name in (
+            "id",
+            "username",
+            "email",
+            "display_name",
+            "is_admin",
+            "is_verified",
+            "tenant_id",
+            "created_at",
+        )
+    }
     return {"user": public, "api_key": key}
 
 
@@ -51,26 +63,42 @@ async def create_category(database: Database, args: argparse.Namespace) -> dict:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m ops", description="Operate the live-streaming backend.")
+    parser = argparse.ArgumentParser(
+        prog="python -m ops", description="Operate the live-streaming backend."
+    )
     groups = parser.add_subparsers(dest="group", required=True)
 
-    users = groups.add_parser("users", help="manage users").add_subparsers(dest="action", required=True)
-    create = users.add_parser("create", help="create a user and print it with a new API key")
-    create.add_argument("--username", required=True, help="3 to 25 letters, digits or underscores")
+    users = groups.add_parser("users", help="manage users").add_subparsers(
+        dest="action", required=True
+    )
+    create = users.add_parser(
+        "create", help="create a user and print it with a new API key"
+    )
+    create.add_argument(
+        "--username", required=True, help="3 to 25 letters, digits or underscores"
+    )
     create.add_argument("--email", required=True)
     create.add_argument("--password", required=True)
     create.add_argument("--display-name", help="defaults to the username")
-    create.add_argument("--admin", action="store_true", help="grant administrator rights")
-    create.add_argument("--verified", action="store_true", help="mark the user verified")
+    create.add_argument(
+        "--admin", action="store_true", help="grant administrator rights"
+    )
+    create.add_argument(
+        "--verified", action="store_true", help="mark the user verified"
+    )
     create.add_argument("--tenant", type=UUID, help="tenant id the user belongs to")
     create.set_defaults(command=create_user)
 
-    tenants = groups.add_parser("tenants", help="manage tenants").add_subparsers(dest="action", required=True)
+    tenants = groups.add_parser("tenants", help="manage tenants").add_subparsers(
+        dest="action", required=True
+    )
     create = tenants.add_parser("create", help="create a tenant")
     create.add_argument("name")
     create.set_defaults(command=create_tenant)
 
-    categories = groups.add_parser("categories", help="manage categories").add_subparsers(dest="action", required=True)
+    categories = groups.add_parser(
+        "categories", help="manage categories"
+    ).add_subparsers(dest="action", required=True)
     create = categories.add_parser("create", help="create a category")
     create.add_argument("name")
     create.set_defaults(command=create_category)

@@ -52,7 +52,10 @@ def main() -> int:
         logger.info("starting process=%s command=%s", name, " ".join(argv[1:]))
         running[name] = subprocess.Popen(argv)
     if settings.cloudflare_emulated:
-        logger.info("no CLOUDFLARE_API_TOKEN set: using the Cloudflare emulator at %s", settings.emulator_origin)
+        logger.info(
+            "no CLOUDFLARE_API_TOKEN set: using the Cloudflare emulator at %s",
+            settings.emulator_origin,
+        )
     logger.info("API listening on http://%s:%s", settings.api_host, settings.api_port)
 
     exit_code = 0
@@ -60,7 +63,9 @@ def main() -> int:
         for name, process in running.items():
             code = process.poll()
             if code is not None:
-                logger.error("process exited process=%s code=%s; stopping the others", name, code)
+                logger.error(
+                    "process exited process=%s code=%s; stopping the others", name, code
+                )
                 exit_code = code or 1
                 stopping = True
                 break

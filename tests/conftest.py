@@ -29,7 +29,9 @@ from core.tables import metadata, users
 from ops.cloudflare_emulator import EMULATOR_STATE, EmulatorState, create_emulator_app
 
 ROOT = Path(__file__).resolve().parent.parent
-ADMIN_DATABASE_URL = os.environ.get("TEST_ADMIN_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+ADMIN_DATABASE_URL = os.environ.get(
+    "TEST_ADMIN_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 TEST_PASSWORD = "correct horse battery"
 
@@ -107,7 +109,9 @@ class Emulator:
 
 
 @pytest.fixture
-async def cloudflare_emulator(base_settings: Settings, aiohttp_server: Any) -> AsyncIterator[Emulator]:
+async def cloudflare_emulator(
+    base_settings: Settings, aiohttp_server: Any
+) -> AsyncIterator[Emulator]:
     """The Cloudflare emulator on a free loopback port."""
     emulator_app = create_emulator_app(base_settings)
     server = await aiohttp_server(emulator_app)
@@ -147,7 +151,12 @@ async def redis_client(base_settings: Settings) -> AsyncIterator[redis.asyncio.R
     client = redis.asyncio.Redis.from_url(TEST_REDIS_URL, decode_responses=True)
 
     async def clear() -> None:
-        keys = [key async for key in client.scan_iter(match=f"{base_settings.redis_namespace}*", count=1000)]
+        keys = [
+            key
+            async for key in client.scan_iter(
+                match=f"{base_settings.redis_namespace}*", count=1000
+            )
+        ]
         if keys:
             await client.delete(*keys)
 
@@ -163,14 +172,23 @@ def events() -> RecordingSink:
 
 
 @pytest.fixture
-def app(settings: Settings, db: Database, events: RecordingSink, redis_client: redis.asyncio.Redis) -> web.Application:
+def app(
+    settings: Settings,
+    db: Database,
+    events: RecordingSink,
+    redis_client: redis.asyncio.Redis,
+) -> web.Application:
     return create_app(settings, database=db, events=events)
 
 
 @pytest.fixture
-async def client(app: web.Application, aiohttp_client: Any, cloudflare_emulator: Emulator) -> TestClient:
+async def client(
+    app: web.Application, aiohttp_client: Any, cloudflare_emulator: Emulator
+) -> TestClient:
     test_client = await aiohttp_client(app)
-    cloudflare_emulator.state.webhook_url = str(test_client.make_url("/webhooks/cloudflare"))
+    cloudflare_emulator.state.webhook_url = str(
+        test_client.make_url("/webhooks/cloudflare")
+    )
     return test_client
 
 

@@ -14,7 +14,7 @@ from workers.broker import setup_broker
 broker = setup_broker(get_settings())
 dramatiq.set_broker(broker)
 
-from workers import maintenance, notifications, search, trending, viewers
+from workers import maintenance, notifications, search, trending, viewers  # noqa: E402 - actors bind to the broker set just above
 
 #: Every actor of the project, for binding them to another broker.
 ACTORS: tuple[dramatiq.Actor, ...] = tuple(broker.actors.values())

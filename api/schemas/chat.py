@@ -38,8 +38,15 @@ class ChatMessage(BaseModel):
 class ChatHistoryQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    limit: int = Field(default=50, ge=1, le=MAX_HISTORY_LIMIT, description="Messages to return (max 100)")
-    before_id: int | None = Field(default=None, ge=1, description="Only messages older than this id")
+    limit: int = Field(
+        default=50,
+        ge=1,
+        le=MAX_HISTORY_LIMIT,
+        description="Messages to return (max 100)",
+    )
+    before_id: int | None = Field(
+        default=None, ge=1, description="Only messages older than this id"
+    )
 
 
 class ChatMessageList(BaseModel):

@@ -11,7 +11,9 @@ class PageQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     page: int = Field(default=1, ge=1, le=100_000, description="Page number, from 1")
-    per_page: int = Field(default=20, ge=1, le=MAX_PER_PAGE, description="Items per page (max 100)")
+    per_page: int = Field(
+        default=20, ge=1, le=MAX_PER_PAGE, description="Items per page (max 100)"
+    )
 
     @property
     def offset(self) -> int:

@@ -13,7 +13,10 @@ from core.tables.identity import USERNAME_PATTERN
 class RegisterRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    username: str = Field(pattern=USERNAME_PATTERN, description="3 to 25 letters, digits or underscores; unique regardless of case")
+    username: str = Field(
+        pattern=USERNAME_PATTERN,
+        description="3 to 25 letters, digits or underscores; unique regardless of case",
+    )
     email: EmailStr
     password: str = Field(min_length=8, max_length=256)
     display_name: str | None = Field(default=None, min_length=1, max_length=50)

@@ -31,7 +31,9 @@ class Notification(BaseModel):
     read: bool
     read_at: datetime | None
     created_at: datetime
-    actor: NotificationActor | None = Field(description="Null when the acting user was deleted")
+    actor: NotificationActor | None = Field(
+        description="Null when the acting user was deleted"
+    )
     stream: NotificationStream | None
 
 

@@ -64,7 +64,8 @@ class ProfileUpdateRequest(BaseModel):
     stream_title: str | None = Field(default=None, max_length=140)
     stream_category_id: UUID | None = None
     social_links: dict[str, str | None] | None = Field(
-        default=None, description="Link name (twitter, youtube, github, website, ...) to http(s) URL"
+        default=None,
+        description="Link name (twitter, youtube, github, website, ...) to http(s) URL",
     )
     avatar_url: str | None = Field(default=None, max_length=MAX_URL_LENGTH)
     banner_url: str | None = Field(default=None, max_length=MAX_URL_LENGTH)

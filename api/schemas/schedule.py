@@ -15,12 +15,16 @@ class ScheduleEntryCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     day_of_week: StrictInt = Field(description="0 = Monday ... 6 = Sunday")
-    start_time: str = Field(description="Wall-clock start, 24-hour HH:MM", examples=["18:00"])
+    start_time: str = Field(
+        description="Wall-clock start, 24-hour HH:MM", examples=["18:00"]
+    )
     end_time: str = Field(
         description="Wall-clock end, HH:MM; not after start_time means the next day",
         examples=["20:00"],
     )
-    timezone: str = Field(description="IANA time zone name", examples=["America/New_York"])
+    timezone: str = Field(
+        description="IANA time zone name", examples=["America/New_York"]
+    )
     title: str = Field(default="", max_length=140)
     category_id: UUID | None = None
 
@@ -78,7 +82,9 @@ class WeeklySchedule(BaseModel):
 class UpcomingQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    days: int = Field(default=7, ge=1, le=MAX_UPCOMING_DAYS, description="Days to look ahead (1-30)")
+    days: int = Field(
+        default=7, ge=1, le=MAX_UPCOMING_DAYS, description="Days to look ahead (1-30)"
+    )
 
 
 class UpcomingInstance(BaseModel):
@@ -92,8 +98,12 @@ class UpcomingInstance(BaseModel):
         description="Start as wall-clock time in the entry's zone, ISO 8601 with its UTC offset",
         examples=["2026-03-09T18:00:00-04:00"],
     )
-    ends_at_local: str = Field(description="End as wall-clock time in the entry's zone, with offset")
-    in_progress: bool = Field(description="True when the instance has started and not ended")
+    ends_at_local: str = Field(
+        description="End as wall-clock time in the entry's zone, with offset"
+    )
+    in_progress: bool = Field(
+        description="True when the instance has started and not ended"
+    )
 
 
 class UpcomingList(BaseModel):

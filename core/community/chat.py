@@ -24,7 +24,13 @@ from core.community.chat_bans import active_ban
 from core.community.chat_hub import publish_chat_event
 from core.community.roles import badges_for_users, get_stream, require_moderator
 from core.db import Database
-from core.errors import DomainRuleViolation, FieldError, InvalidInput, NotFound, PermissionDenied
+from core.errors import (
+    DomainRuleViolation,
+    FieldError,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+)
 from core.settings import Settings
 from core.tables import chat_messages, users
 from core.trending import record_chat_activity
@@ -51,12 +57,17 @@ def clean_message_body(body: str) -> str:
     text = body.strip() if isinstance(body, str) else ""
     if not text:
         raise InvalidInput(
-            "message is empty: send 1 to 500 characters", [FieldError("body", "body", "must not be empty")]
+            "message is empty: send 1 to 500 characters",
+            [FieldError("body", "body", "must not be empty")],
         )
     if len(text) > MAX_MESSAGE_LENGTH:
         raise InvalidInput(
             f"message is {len(text)} characters long: the maximum is {MAX_MESSAGE_LENGTH}",
-            [FieldError("body", "body", f"must be at most {MAX_MESSAGE_LENGTH} characters")],
+            [
+                FieldError(
+                    "body", "body", f"must be at most {MAX_MESSAGE_LENGTH} characters"
+                )
+            ],
         )
     if any(unicodedata.category(char) == "Cc" for char in text):
         raise InvalidInput(
@@ -115,26 +126,41 @@ async def send_message(
         raise PermissionDenied(
             f"you are timed out in this chat until {ban['expires_at'].isoformat()}"
         )
-    await ratelimit.enforce(redis_client, settings, chat_rate_limit(settings), f"{stream_id}:{user_id}")
+    await ratelimit.enforce(
+        redis_client, settings, chat_rate_limit(settings), f"{stream_id}:{user_id}"
+    )
 
     async with db.transaction() as conn:
         message_id = await conn.fetch_value(
             chat_messages.insert()
-            .values(stream_id=stream_id, user_id=user_id, body=text, created_at=utc_now())
+            .values(
+                stream_id=stream_id, user_id=user_id, body=text, created_at=utc_now()
+            )
             .returning(chat_messages.c.id)
         )
-        row = await conn.fetch_one(_message_select().where(chat_messages.c.id == message_id))
+        row = await conn.fetch_one(
+            _message_select().where(chat_messages.c.id == message_id)
+        )
         badges = await badges_for_users(conn, stream["user_id"], [user_id])
     assert row is not None
     message = message_to_json(row, badges[user_id])
-    logger.debug("chat message sent stream_id=%s message_id=%s user_id=%s", stream_id, message_id, user_id)
+    logger.debug(
+        "chat message sent stream_id=%s message_id=%s user_id=%s",
+        stream_id,
+        message_id,
+        user_id,
+    )
 
     try:
         await record_chat_activity(redis_client, settings, stream_id, row["created_at"])
     except RedisError:
         # The message is stored; only its weight in the trending score is lost.
-        logger.warning("chat activity not recorded stream_id=%s", stream_id, exc_info=True)
-    await publish_chat_event(redis_client, settings, stream_id, {"type": "message", "message": message})
+        logger.warning(
+            "chat activity not recorded stream_id=%s", stream_id, exc_info=True
+        )
+    await publish_chat_event(
+        redis_client, settings, stream_id, {"type": "message", "message": message}
+    )
     return message
 
 
@@ -147,14 +173,21 @@ async def list_messages(
     Deleted messages are left out.
     """
     stream = await get_stream(db, stream_id)
-    condition = sa.and_(chat_messages.c.stream_id == stream_id, chat_messages.c.deleted_at.is_(None))
+    condition = sa.and_(
+        chat_messages.c.stream_id == stream_id, chat_messages.c.deleted_at.is_(None)
+    )
     if before_id is not None:
         condition = sa.and_(condition, chat_messages.c.id < before_id)
     rows = await db.fetch_all(
-        _message_select().where(condition).order_by(chat_messages.c.id.desc()).limit(limit)
+        _message_select()
+        .where(condition)
+        .order_by(chat_messages.c.id.desc())
+        .limit(limit)
     )
     rows.reverse()
-    badges = await badges_for_users(db, stream["user_id"], [row["user_id"] for row in rows])
+    badges = await badges_for_users(
+        db, stream["user_id"], [row["user_id"] for row in rows]
+    )
     return [message_to_json(row, badges[row["user_id"]]) for row in rows]
 
 
@@ -180,7 +213,15 @@ async def delete_message(
     )
     if not deleted:
         raise NotFound(f"chat message {message_id} not found in stream {stream_id}")
-    logger.info("chat message deleted stream_id=%s message_id=%s by=%s", stream_id, message_id, actor_id)
+    logger.info(
+        "chat message deleted stream_id=%s message_id=%s by=%s",
+        stream_id,
+        message_id,
+        actor_id,
+    )
     await publish_chat_event(
-        redis_client, settings, stream_id, {"type": "message_deleted", "message_id": message_id}
+        redis_client,
+        settings,
+        stream_id,
+        {"type": "message_deleted", "message_id": message_id},
     )

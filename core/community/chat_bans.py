@@ -44,7 +44,9 @@ def ban_to_json(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def active_ban(db: Database | Connection, channel_id: UUID, user_id: UUID) -> dict[str, Any] | None:
+async def active_ban(
+    db: Database | Connection, channel_id: UUID, user_id: UUID
+) -> dict[str, Any] | None:
     """Return the ban or timeout that currently keeps ``user_id`` out of the chat, if any."""
     return await db.fetch_one(
         sa.select(chat_bans.c.expires_at, chat_bans.c.reason).where(
@@ -77,16 +79,24 @@ async def ban_user(
         if user_id == actor_id:
             raise DomainRuleViolation("you cannot ban or time out yourself")
         if user_id == channel_id:
-            raise DomainRuleViolation("the broadcaster cannot be banned from their own chat")
+            raise DomainRuleViolation(
+                "the broadcaster cannot be banned from their own chat"
+            )
         await get_user(conn, user_id)
         if await is_moderator(conn, channel_id, user_id):
             if actor_id != channel_id:
-                raise PermissionDenied("only the broadcaster can ban or time out a moderator")
+                raise PermissionDenied(
+                    "only the broadcaster can ban or time out a moderator"
+                )
             raise DomainRuleViolation(
                 f"user {user_id} is a moderator: remove the moderator badge first"
             )
         now = utc_now()
-        expires_at = now + timedelta(seconds=duration_seconds) if duration_seconds is not None else None
+        expires_at = (
+            now + timedelta(seconds=duration_seconds)
+            if duration_seconds is not None
+            else None
+        )
         values = {
             "expires_at": expires_at,
             "reason": reason,
@@ -96,7 +106,10 @@ async def ban_user(
         await conn.execute(
             pg_insert(chat_bans)
             .values(channel_id=channel_id, user_id=user_id, **values)
-            .on_conflict_do_update(index_elements=[chat_bans.c.channel_id, chat_bans.c.user_id], set_=values)
+            .on_conflict_do_update(
+                index_elements=[chat_bans.c.channel_id, chat_bans.c.user_id],
+                set_=values,
+            )
         )
         row = await conn.fetch_one(
             sa.select(chat_bans, users.c.username, users.c.display_name)
@@ -114,7 +127,9 @@ async def ban_user(
     return ban_to_json(row)
 
 
-async def unban_user(db: Database, stream_id: UUID, actor_id: UUID, user_id: UUID) -> None:
+async def unban_user(
+    db: Database, stream_id: UUID, actor_id: UUID, user_id: UUID
+) -> None:
     """Lift a ban or timeout; NotFound when none is in force."""
     stream = await get_stream(db, stream_id)
     await require_moderator(db, stream, actor_id)
@@ -127,7 +142,12 @@ async def unban_user(db: Database, stream_id: UUID, actor_id: UUID, user_id: UUI
     )
     if not deleted:
         raise NotFound(f"user {user_id} is not banned or timed out in this chat")
-    logger.info("chat ban lifted channel_id=%s user_id=%s by=%s", stream["user_id"], user_id, actor_id)
+    logger.info(
+        "chat ban lifted channel_id=%s user_id=%s by=%s",
+        stream["user_id"],
+        user_id,
+        actor_id,
+    )
 
 
 async def list_bans(
@@ -140,7 +160,9 @@ async def list_bans(
     stream = await get_stream(db, stream_id)
     await require_moderator(db, stream, actor_id)
     condition = sa.and_(chat_bans.c.channel_id == stream["user_id"], _active(utc_now()))
-    total = await db.fetch_value(sa.select(sa.func.count()).select_from(chat_bans).where(condition))
+    total = await db.fetch_value(
+        sa.select(sa.func.count()).select_from(chat_bans).where(condition)
+    )
     rows = await db.fetch_all(
         sa.select(chat_bans, users.c.username, users.c.display_name)
         .select_from(chat_bans.join(users, users.c.id == chat_bans.c.user_id))

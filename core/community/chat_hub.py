@@ -37,7 +37,10 @@ def chat_channel(settings: Settings, stream_id: UUID) -> str:
 
 
 async def publish_chat_event(
-    redis_client: redis.asyncio.Redis, settings: Settings, stream_id: UUID, event: dict[str, Any]
+    redis_client: redis.asyncio.Redis,
+    settings: Settings,
+    stream_id: UUID,
+    event: dict[str, Any],
 ) -> None:
     """Publish ``event`` to the stream's chat channel; a Redis failure is logged, not raised.
 
@@ -49,7 +52,10 @@ async def publish_chat_event(
         await redis_client.publish(chat_channel(settings, stream_id), text)
     except RedisError:
         logger.warning(
-            "chat event not published stream_id=%s type=%s", stream_id, event.get("type"), exc_info=True
+            "chat event not published stream_id=%s type=%s",
+            stream_id,
+            event.get("type"),
+            exc_info=True,
         )
 
 
@@ -104,7 +110,9 @@ class ChatHub:
                         del self._listeners[channel]
                     raise
                 if self._reader is None:
-                    self._reader = asyncio.create_task(self._read(), name="chat-hub-reader")
+                    self._reader = asyncio.create_task(
+                        self._read(), name="chat-hub-reader"
+                    )
             confirmed = self._confirmed[channel]
         try:
             async with asyncio.timeout(SUBSCRIBE_TIMEOUT_SECONDS):
@@ -125,7 +133,9 @@ class ChatHub:
                 message = await self._pubsub.get_message(timeout=None)
             except RedisError:
                 # redis-py reconnects and re-subscribes on the next read.
-                logger.warning("chat pub/sub read failed; retrying in 1 s", exc_info=True)
+                logger.warning(
+                    "chat pub/sub read failed; retrying in 1 s", exc_info=True
+                )
                 await asyncio.sleep(1.0)
                 continue
             if message is None:

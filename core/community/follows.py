@@ -57,7 +57,9 @@ async def _lock_users(conn: Connection, first: UUID, second: UUID) -> None:
     )
 
 
-async def _adjust_counters(conn: Connection, follower_id: UUID, followed_id: UUID, delta: int) -> None:
+async def _adjust_counters(
+    conn: Connection, follower_id: UUID, followed_id: UUID, delta: int
+) -> None:
     await conn.execute(
         users.update()
         .where(users.c.id == followed_id)
@@ -71,7 +73,11 @@ async def _adjust_counters(conn: Connection, follower_id: UUID, followed_id: UUI
 
 
 async def follow(
-    db: Database, follower_id: UUID, username: str, *, notifications_enabled: bool = True
+    db: Database,
+    follower_id: UUID,
+    username: str,
+    *,
+    notifications_enabled: bool = True,
 ) -> FollowResult:
     """Make ``follower_id`` follow ``username``.
 
@@ -93,14 +99,18 @@ async def follow(
                 followed_id=followed_id,
                 notifications_enabled=notifications_enabled,
             )
-            .on_conflict_do_nothing(index_elements=[follows.c.follower_id, follows.c.followed_id])
+            .on_conflict_do_nothing(
+                index_elements=[follows.c.follower_id, follows.c.followed_id]
+            )
             .returning(follows.c.notifications_enabled, follows.c.created_at)
         )
         if row is None:
             raise DomainRuleViolation(f"you already follow {followed['username']!r}")
         await _adjust_counters(conn, follower_id, followed_id, +1)
     logger.info("user followed follower_id=%s followed_id=%s", follower_id, followed_id)
-    return FollowResult(follower_id, followed_id, row["notifications_enabled"], row["created_at"])
+    return FollowResult(
+        follower_id, followed_id, row["notifications_enabled"], row["created_at"]
+    )
 
 
 async def unfollow(db: Database, follower_id: UUID, username: str) -> None:
@@ -111,20 +121,26 @@ async def unfollow(db: Database, follower_id: UUID, username: str) -> None:
         await _lock_users(conn, follower_id, followed_id)
         deleted = await conn.execute(
             follows.delete().where(
-                follows.c.follower_id == follower_id, follows.c.followed_id == followed_id
+                follows.c.follower_id == follower_id,
+                follows.c.followed_id == followed_id,
             )
         )
         if not deleted:
             raise NotFound(f"you do not follow {followed['username']!r}")
         await _adjust_counters(conn, follower_id, followed_id, -1)
-    logger.info("user unfollowed follower_id=%s followed_id=%s", follower_id, followed_id)
+    logger.info(
+        "user unfollowed follower_id=%s followed_id=%s", follower_id, followed_id
+    )
 
 
-async def follow_status(db: Database, follower_id: UUID, username: str) -> dict[str, Any]:
+async def follow_status(
+    db: Database, follower_id: UUID, username: str
+) -> dict[str, Any]:
     followed = await get_user_by_username(db, username)
     row = await db.fetch_one(
         sa.select(follows.c.notifications_enabled, follows.c.created_at).where(
-            follows.c.follower_id == follower_id, follows.c.followed_id == followed["id"]
+            follows.c.follower_id == follower_id,
+            follows.c.followed_id == followed["id"],
         )
     )
     if row is None:
@@ -194,11 +210,15 @@ async def list_followed_live_streams(
     db: Database, follower_id: UUID, *, page: int, per_page: int
 ) -> tuple[list[dict[str, Any]], int]:
     """Return live streams of the users ``follower_id`` follows, most viewers first."""
-    condition = sa.and_(follows.c.follower_id == follower_id, streams.c.status == "live")
+    condition = sa.and_(
+        follows.c.follower_id == follower_id, streams.c.status == "live"
+    )
     joined = follows.join(streams, streams.c.user_id == follows.c.followed_id).join(
         users, users.c.id == streams.c.user_id
     )
-    total = await db.fetch_value(sa.select(sa.func.count()).select_from(joined).where(condition))
+    total = await db.fetch_value(
+        sa.select(sa.func.count()).select_from(joined).where(condition)
+    )
     rows = await db.fetch_all(
         sa.select(
             streams.c.id,
@@ -209,11 +229,16 @@ async def list_followed_live_streams(
             streams.c.thumbnail_url,
             streams.c.category_id,
             streams.c.started_at,
-            *(column.label(f"streamer_{column.name}") for column in USER_SUMMARY_COLUMNS),
+            *(
+                column.label(f"streamer_{column.name}")
+                for column in USER_SUMMARY_COLUMNS
+            ),
         )
         .select_from(joined)
         .where(condition)
-        .order_by(streams.c.viewer_count.desc(), streams.c.started_at.desc(), streams.c.id)
+        .order_by(
+            streams.c.viewer_count.desc(), streams.c.started_at.desc(), streams.c.id
+        )
         .limit(per_page)
         .offset((page - 1) * per_page)
     )

@@ -37,7 +37,9 @@ def _event_for_entry(
     zone = ZoneInfo(entry["timezone"])
     created_local = entry["created_at"].astimezone(zone).date()
     first_day = first_occurrence_on_or_after(created_local, entry["day_of_week"])
-    starts_at, ends_at = occurrence_bounds(first_day, entry["start_time"], entry["end_time"], zone)
+    starts_at, ends_at = occurrence_bounds(
+        first_day, entry["start_time"], entry["end_time"], zone
+    )
 
     event = icalendar.Event()
     event.add("uid", f"schedule-{entry['id']}@{uid_domain}")
@@ -46,9 +48,13 @@ def _event_for_entry(
     event.add("last-modified", entry["updated_at"].astimezone(UTC))
     event.add("dtstart", starts_at)
     event.add("dtend", ends_at)
-    event.add("rrule", {"freq": "weekly", "byday": _ICAL_WEEKDAYS[entry["day_of_week"]]})
+    event.add(
+        "rrule", {"freq": "weekly", "byday": _ICAL_WEEKDAYS[entry["day_of_week"]]}
+    )
     event.add("summary", entry["title"] or f"{owner['display_name']} live")
-    event.add("description", f"Live stream by {owner['display_name']} (@{owner['username']})")
+    event.add(
+        "description", f"Live stream by {owner['display_name']} (@{owner['username']})"
+    )
     # The schedule announces a stream; it should not show the viewer as busy.
     event.add("transp", "TRANSPARENT")
     return event, first_day
@@ -76,7 +82,9 @@ def build_schedule_calendar(
     calendar.add("name", name)
     calendar.add("x-wr-calname", name)
     calendar.add("refresh-interval", REFRESH_INTERVAL, parameters={"VALUE": "DURATION"})
-    calendar.add("x-published-ttl", icalendar.vDuration(REFRESH_INTERVAL).to_ical().decode())
+    calendar.add(
+        "x-published-ttl", icalendar.vDuration(REFRESH_INTERVAL).to_ical().decode()
+    )
 
     uid_domain = urlsplit(public_base_url).hostname or "localhost"
     first_days = [today]
@@ -85,13 +93,17 @@ def build_schedule_calendar(
         calendar.add_component(event)
         first_days.append(first_day)
 
-    last_day = today.replace(year=today.year + TIMEZONE_YEARS_AHEAD, day=min(today.day, 28))
+    last_day = today.replace(
+        year=today.year + TIMEZONE_YEARS_AHEAD, day=min(today.day, 28)
+    )
     if calendar.events:
         calendar.add_missing_timezones(first_date=min(first_days), last_date=last_day)
     else:
         # RFC 5545 section 3.6 requires at least one component in a VCALENDAR,
         # so a user without entries gets a calendar holding only a UTC VTIMEZONE.
         calendar.add_component(
-            icalendar.Timezone.from_tzid("Etc/UTC", first_date=today, last_date=last_day)
+            icalendar.Timezone.from_tzid(
+                "Etc/UTC", first_date=today, last_date=last_day
+            )
         )
     return calendar.to_ical()

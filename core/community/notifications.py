@@ -37,7 +37,11 @@ def render_notification(row: dict[str, Any]) -> dict[str, Any]:
     """Shape a joined row into the JSON a client renders."""
     stream = None
     if row["stream_id"] is not None:
-        stream = {"id": row["stream_id"], "title": row["stream_title"], "status": row["stream_status"]}
+        stream = {
+            "id": row["stream_id"],
+            "title": row["stream_title"],
+            "status": row["stream_status"],
+        }
     return {
         "id": row["id"],
         "kind": row["kind"],
@@ -62,11 +66,15 @@ async def list_notifications(
 ) -> tuple[list[dict[str, Any]], int]:
     """Return one page of ``user_id``'s notifications, newest first, and the total."""
     total = await db.fetch_value(
-        sa.select(sa.func.count()).select_from(notifications).where(notifications.c.user_id == user_id)
+        sa.select(sa.func.count())
+        .select_from(notifications)
+        .where(notifications.c.user_id == user_id)
     )
     # The stored data keeps the stream title from when the event happened, but
     # the current title wins while the stream still exists.
-    stream_title = sa.func.coalesce(streams.c.title, notifications.c.data["stream_title"].astext)
+    stream_title = sa.func.coalesce(
+        streams.c.title, notifications.c.data["stream_title"].astext
+    )
     rows = await db.fetch_all(
         sa.select(
             notifications.c.id,
@@ -82,9 +90,9 @@ async def list_notifications(
             _actors.c.avatar_url.label("actor_avatar_url"),
         )
         .select_from(
-            notifications.outerjoin(_actors, _actors.c.id == notifications.c.actor_id).outerjoin(
-                streams, streams.c.id == notifications.c.stream_id
-            )
+            notifications.outerjoin(
+                _actors, _actors.c.id == notifications.c.actor_id
+            ).outerjoin(streams, streams.c.id == notifications.c.stream_id)
         )
         .where(notifications.c.user_id == user_id)
         .order_by(notifications.c.created_at.desc(), notifications.c.id.desc())
@@ -112,7 +120,9 @@ async def mark_read(db: Database, user_id: UUID, notification_id: UUID) -> None:
     """
     row = await db.fetch_one(
         notifications.update()
-        .where(notifications.c.id == notification_id, notifications.c.user_id == user_id)
+        .where(
+            notifications.c.id == notification_id, notifications.c.user_id == user_id
+        )
         .values(read_at=sa.func.coalesce(notifications.c.read_at, utc_now()))
         .returning(notifications.c.id)
     )

@@ -24,11 +24,21 @@ SEARCHABLE_FIELDS = frozenset({"display_name", "bio", "stream_title"})
 
 #: Fields ``update_profile`` accepts.
 UPDATABLE_FIELDS = frozenset(
-    {"display_name", "bio", "stream_title", "stream_category_id", "social_links", "avatar_url", "banner_url"}
+    {
+        "display_name",
+        "bio",
+        "stream_title",
+        "stream_category_id",
+        "social_links",
+        "avatar_url",
+        "banner_url",
+    }
 )
 
 
-async def _current_stream(db: Database | Connection, user_id: UUID) -> dict[str, Any] | None:
+async def _current_stream(
+    db: Database | Connection, user_id: UUID
+) -> dict[str, Any] | None:
     return await db.fetch_one(
         sa.select(
             streams.c.id,
@@ -42,7 +52,9 @@ async def _current_stream(db: Database | Connection, user_id: UUID) -> dict[str,
     )
 
 
-def _public_fields(user: Mapping[str, Any], current_stream: Mapping[str, Any] | None) -> dict[str, Any]:
+def _public_fields(
+    user: Mapping[str, Any], current_stream: Mapping[str, Any] | None
+) -> dict[str, Any]:
     return {
         "id": user["id"],
         "username": user["username"],
@@ -109,7 +121,9 @@ async def get_user_profile(db: Database, username: str) -> dict[str, Any]:
 
 
 async def _check_category(conn: Connection, category_id: UUID) -> None:
-    found = await conn.fetch_value(sa.select(categories.c.id).where(categories.c.id == category_id))
+    found = await conn.fetch_value(
+        sa.select(categories.c.id).where(categories.c.id == category_id)
+    )
     if found is None:
         raise InvalidInput(
             f"unknown stream_category_id {category_id}: pick an id from the category list",
@@ -123,7 +137,10 @@ def normalize_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
     if unknown:
         raise InvalidInput(
             f"unknown profile fields: {', '.join(sorted(unknown))}",
-            [FieldError("body", name, "not an updatable profile field") for name in sorted(unknown)],
+            [
+                FieldError("body", name, "not an updatable profile field")
+                for name in sorted(unknown)
+            ],
         )
     values = dict(changes)
     if "display_name" in values:
@@ -148,7 +165,9 @@ def normalize_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
     return values
 
 
-async def update_profile(db: Database, user_id: UUID, changes: Mapping[str, Any]) -> tuple[dict[str, Any], bool]:
+async def update_profile(
+    db: Database, user_id: UUID, changes: Mapping[str, Any]
+) -> tuple[dict[str, Any], bool]:
     """Apply ``changes`` to the caller's profile; return the own profile and whether it changed.
 
     ``social_links`` replaces the whole set of links. A change to a searchable
@@ -162,11 +181,15 @@ async def update_profile(db: Database, user_id: UUID, changes: Mapping[str, Any]
             await _check_category(conn, changed["stream_category_id"])
         if changed:
             await conn.execute(
-                users.update().where(users.c.id == user_id).values(**changed, updated_at=utc_now())
+                users.update()
+                .where(users.c.id == user_id)
+                .values(**changed, updated_at=utc_now())
             )
             if SEARCHABLE_FIELDS & changed.keys():
                 await record_search_change(conn, "user", user_id)
         profile = await get_own_profile(conn, user_id)
     if changed:
-        logger.info("profile updated user_id=%s fields=%s", user_id, ",".join(sorted(changed)))
+        logger.info(
+            "profile updated user_id=%s fields=%s", user_id, ",".join(sorted(changed))
+        )
     return profile, bool(changed)

@@ -31,7 +31,9 @@ BADGE_ORDER = ("broadcaster", "moderator", "vip", "subscriber", "verified")
 async def get_stream(db: Database | Connection, stream_id: UUID) -> dict[str, Any]:
     """Return the stream's id, owner (``user_id``) and status; NotFound if unknown."""
     row = await db.fetch_one(
-        sa.select(streams.c.id, streams.c.user_id, streams.c.status).where(streams.c.id == stream_id)
+        sa.select(streams.c.id, streams.c.user_id, streams.c.status).where(
+            streams.c.id == stream_id
+        )
     )
     if row is None:
         raise NotFound(f"stream {stream_id} not found")
@@ -40,10 +42,14 @@ async def get_stream(db: Database | Connection, stream_id: UUID) -> dict[str, An
 
 def require_broadcaster(stream: dict[str, Any], user_id: UUID) -> None:
     if stream["user_id"] != user_id:
-        raise PermissionDenied(f"only the broadcaster of stream {stream['id']} can do this")
+        raise PermissionDenied(
+            f"only the broadcaster of stream {stream['id']} can do this"
+        )
 
 
-async def is_moderator(db: Database | Connection, channel_id: UUID, user_id: UUID) -> bool:
+async def is_moderator(
+    db: Database | Connection, channel_id: UUID, user_id: UUID
+) -> bool:
     found = await db.fetch_value(
         sa.select(sa.literal(True)).where(
             channel_roles.c.channel_id == channel_id,
@@ -54,9 +60,13 @@ async def is_moderator(db: Database | Connection, channel_id: UUID, user_id: UUI
     return bool(found)
 
 
-async def require_moderator(db: Database | Connection, stream: dict[str, Any], user_id: UUID) -> None:
+async def require_moderator(
+    db: Database | Connection, stream: dict[str, Any], user_id: UUID
+) -> None:
     """Raise PermissionDenied unless ``user_id`` is the broadcaster or a moderator."""
-    if stream["user_id"] == user_id or await is_moderator(db, stream["user_id"], user_id):
+    if stream["user_id"] == user_id or await is_moderator(
+        db, stream["user_id"], user_id
+    ):
         return
     raise PermissionDenied(
         f"only the broadcaster or a moderator of stream {stream['id']} can do this"
@@ -76,7 +86,11 @@ def _role_columns() -> tuple[Any, ...]:
 
 
 async def add_role(
-    db: Database, stream_id: UUID, actor_id: UUID, user_id: UUID, badge_type: GrantableBadge
+    db: Database,
+    stream_id: UUID,
+    actor_id: UUID,
+    user_id: UUID,
+    badge_type: GrantableBadge,
 ) -> dict[str, Any]:
     """Grant ``badge_type`` in the stream's channel; broadcaster only.
 
@@ -88,19 +102,30 @@ async def add_role(
         stream = await get_stream(conn, stream_id)
         require_broadcaster(stream, actor_id)
         if user_id == stream["user_id"]:
-            raise DomainRuleViolation("the broadcaster already has every permission in their channel")
+            raise DomainRuleViolation(
+                "the broadcaster already has every permission in their channel"
+            )
         await get_user(conn, user_id)
         inserted = await conn.fetch_one(
             pg_insert(channel_roles)
-            .values(channel_id=stream["user_id"], user_id=user_id, badge_type=badge_type, granted_by=actor_id)
+            .values(
+                channel_id=stream["user_id"],
+                user_id=user_id,
+                badge_type=badge_type,
+                granted_by=actor_id,
+            )
             .on_conflict_do_nothing()
             .returning(channel_roles.c.user_id)
         )
         if inserted is None:
-            raise DomainRuleViolation(f"user {user_id} already has the {badge_type} badge")
+            raise DomainRuleViolation(
+                f"user {user_id} already has the {badge_type} badge"
+            )
         row = await conn.fetch_one(
             sa.select(*_role_columns())
-            .select_from(channel_roles.join(users, users.c.id == channel_roles.c.user_id))
+            .select_from(
+                channel_roles.join(users, users.c.id == channel_roles.c.user_id)
+            )
             .where(
                 channel_roles.c.channel_id == stream["user_id"],
                 channel_roles.c.user_id == user_id,
@@ -136,7 +161,9 @@ async def remove_role(
         )
     )
     if not deleted:
-        raise NotFound(f"user {user_id} has no {' or '.join(badges)} badge in this channel")
+        raise NotFound(
+            f"user {user_id} has no {' or '.join(badges)} badge in this channel"
+        )
     logger.info(
         "channel role revoked channel_id=%s user_id=%s badge_types=%s",
         stream["user_id"],
@@ -157,14 +184,19 @@ async def list_roles(
     stream = await get_stream(db, stream_id)
     badges = [badge_type] if badge_type is not None else list(GRANTABLE_BADGES)
     condition = sa.and_(
-        channel_roles.c.channel_id == stream["user_id"], channel_roles.c.badge_type.in_(badges)
+        channel_roles.c.channel_id == stream["user_id"],
+        channel_roles.c.badge_type.in_(badges),
     )
-    total = await db.fetch_value(sa.select(sa.func.count()).select_from(channel_roles).where(condition))
+    total = await db.fetch_value(
+        sa.select(sa.func.count()).select_from(channel_roles).where(condition)
+    )
     rows = await db.fetch_all(
         sa.select(*_role_columns())
         .select_from(channel_roles.join(users, users.c.id == channel_roles.c.user_id))
         .where(condition)
-        .order_by(channel_roles.c.created_at, users.c.username, channel_roles.c.badge_type)
+        .order_by(
+            channel_roles.c.created_at, users.c.username, channel_roles.c.badge_type
+        )
         .limit(per_page)
         .offset((page - 1) * per_page)
     )
@@ -191,7 +223,10 @@ async def badges_for_users(
         badges_by_user[row["id"]].add("verified")
     if channel_id in badges_by_user:
         badges_by_user[channel_id].add("broadcaster")
-    return {user_id: [badge for badge in BADGE_ORDER if badge in badges] for user_id, badges in badges_by_user.items()}
+    return {
+        user_id: [badge for badge in BADGE_ORDER if badge in badges]
+        for user_id, badges in badges_by_user.items()
+    }
 
 
 async def user_badges(db: Database, stream_id: UUID, user_id: UUID) -> list[str]:

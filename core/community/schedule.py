@@ -18,7 +18,15 @@ from uuid import UUID
 
 from core.errors import FieldError, InvalidInput
 
-WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+WEEKDAY_NAMES = (
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+)
 
 #: Maximum look-ahead of the upcoming-instances query, in days.
 MAX_UPCOMING_DAYS = 30
@@ -62,7 +70,11 @@ def check_day_of_week(value: int, field: str = "day_of_week") -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 6:
         raise InvalidInput(
             f"invalid {field} {value!r}: use 0 for Monday up to 6 for Sunday",
-            [FieldError("body", field, "must be an integer from 0 (Monday) to 6 (Sunday)")],
+            [
+                FieldError(
+                    "body", field, "must be an integer from 0 (Monday) to 6 (Sunday)"
+                )
+            ],
         )
     return value
 
@@ -145,17 +157,26 @@ def upcoming_occurrences(
             day += timedelta(days=1)
     # Compare in UTC: Python compares two datetimes sharing one tzinfo by wall
     # clock, which misorders the repeated hour of an autumn change.
-    found.sort(key=lambda occurrence: (occurrence.starts_at.astimezone(UTC), str(occurrence.entry_id)))
+    found.sort(
+        key=lambda occurrence: (
+            occurrence.starts_at.astimezone(UTC),
+            str(occurrence.entry_id),
+        )
+    )
     return found
 
 
-def group_by_weekday(entries: Iterable[Mapping[str, Any]]) -> list[list[Mapping[str, Any]]]:
+def group_by_weekday(
+    entries: Iterable[Mapping[str, Any]],
+) -> list[list[Mapping[str, Any]]]:
     """Return seven lists, Monday first, each sorted by start time then title."""
     days: list[list[Mapping[str, Any]]] = [[] for _ in WEEKDAY_NAMES]
     for entry in entries:
         days[entry["day_of_week"]].append(entry)
     for day_entries in days:
-        day_entries.sort(key=lambda entry: (entry["start_time"], entry["title"], str(entry["id"])))
+        day_entries.sort(
+            key=lambda entry: (entry["start_time"], entry["title"], str(entry["id"]))
+        )
     return days
 
 

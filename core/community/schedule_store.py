@@ -29,7 +29,9 @@ MAX_ENTRIES_PER_USER = 50
 
 MAX_TITLE_LENGTH = 140
 
-EDITABLE_FIELDS = frozenset({"day_of_week", "start_time", "end_time", "timezone", "title", "category_id"})
+EDITABLE_FIELDS = frozenset(
+    {"day_of_week", "start_time", "end_time", "timezone", "title", "category_id"}
+)
 
 
 def entry_to_json(row: Mapping[str, Any]) -> dict[str, Any]:
@@ -49,7 +51,9 @@ def entry_to_json(row: Mapping[str, Any]) -> dict[str, Any]:
 
 
 async def _check_category(conn: Connection, category_id: UUID) -> None:
-    found = await conn.fetch_value(sa.select(categories.c.id).where(categories.c.id == category_id))
+    found = await conn.fetch_value(
+        sa.select(categories.c.id).where(categories.c.id == category_id)
+    )
     if found is None:
         raise InvalidInput(
             f"unknown category_id {category_id}: pick an id from the category list",
@@ -68,7 +72,11 @@ def _validated(values: Mapping[str, Any]) -> dict[str, Any]:
     if len(title) > MAX_TITLE_LENGTH:
         raise InvalidInput(
             f"title is {len(title)} characters long: the maximum is {MAX_TITLE_LENGTH}",
-            [FieldError("body", "title", f"must be at most {MAX_TITLE_LENGTH} characters")],
+            [
+                FieldError(
+                    "body", "title", f"must be at most {MAX_TITLE_LENGTH} characters"
+                )
+            ],
         )
     return {
         "day_of_week": values["day_of_week"],
@@ -80,23 +88,33 @@ def _validated(values: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-async def create_entry(db: Database, user_id: UUID, values: Mapping[str, Any]) -> dict[str, Any]:
+async def create_entry(
+    db: Database, user_id: UUID, values: Mapping[str, Any]
+) -> dict[str, Any]:
     """Insert an entry for ``user_id``; at most ``MAX_ENTRIES_PER_USER`` per user."""
     row_values = _validated(values)
     async with db.transaction() as conn:
         if row_values["category_id"] is not None:
             await _check_category(conn, row_values["category_id"])
         # Serialise concurrent creates of one user so the limit holds.
-        await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext(f"schedule:{user_id}"))))
+        await conn.execute(
+            sa.select(
+                sa.func.pg_advisory_xact_lock(sa.func.hashtext(f"schedule:{user_id}"))
+            )
+        )
         count = await conn.fetch_value(
-            sa.select(sa.func.count()).select_from(schedule_entries).where(schedule_entries.c.user_id == user_id)
+            sa.select(sa.func.count())
+            .select_from(schedule_entries)
+            .where(schedule_entries.c.user_id == user_id)
         )
         if count >= MAX_ENTRIES_PER_USER:
             raise DomainRuleViolation(
                 f"schedule is full: at most {MAX_ENTRIES_PER_USER} entries; delete one first"
             )
         row = await conn.fetch_one(
-            schedule_entries.insert().values(user_id=user_id, **row_values).returning(schedule_entries)
+            schedule_entries.insert()
+            .values(user_id=user_id, **row_values)
+            .returning(schedule_entries)
         )
     assert row is not None
     logger.info("schedule entry created user_id=%s entry_id=%s", user_id, row["id"])
@@ -107,7 +125,11 @@ async def list_entries(db: Database, user_id: UUID) -> list[dict[str, Any]]:
     return await db.fetch_all(
         sa.select(schedule_entries)
         .where(schedule_entries.c.user_id == user_id)
-        .order_by(schedule_entries.c.day_of_week, schedule_entries.c.start_time, schedule_entries.c.id)
+        .order_by(
+            schedule_entries.c.day_of_week,
+            schedule_entries.c.start_time,
+            schedule_entries.c.id,
+        )
     )
 
 
@@ -122,7 +144,9 @@ async def update_entry(
     async with db.transaction() as conn:
         current = await conn.fetch_one(
             sa.select(schedule_entries)
-            .where(schedule_entries.c.id == entry_id, schedule_entries.c.user_id == user_id)
+            .where(
+                schedule_entries.c.id == entry_id, schedule_entries.c.user_id == user_id
+            )
             .with_for_update()
         )
         if current is None:
@@ -135,9 +159,14 @@ async def update_entry(
             "title": current["title"],
             "category_id": current["category_id"],
         }
-        merged.update({key: value for key, value in changes.items() if key in EDITABLE_FIELDS})
+        merged.update(
+            {key: value for key, value in changes.items() if key in EDITABLE_FIELDS}
+        )
         row_values = _validated(merged)
-        if row_values["category_id"] is not None and row_values["category_id"] != current["category_id"]:
+        if (
+            row_values["category_id"] is not None
+            and row_values["category_id"] != current["category_id"]
+        ):
             await _check_category(conn, row_values["category_id"])
         row = await conn.fetch_one(
             schedule_entries.update()
@@ -152,7 +181,9 @@ async def update_entry(
 
 async def delete_entry(db: Database, user_id: UUID, entry_id: UUID) -> None:
     deleted = await db.execute(
-        schedule_entries.delete().where(schedule_entries.c.id == entry_id, schedule_entries.c.user_id == user_id)
+        schedule_entries.delete().where(
+            schedule_entries.c.id == entry_id, schedule_entries.c.user_id == user_id
+        )
     )
     if not deleted:
         raise NotFound(f"schedule entry {entry_id} not found")

@@ -71,7 +71,9 @@ def validate_social_links(links: Mapping[str, object]) -> dict[str, str]:
         field = f"social_links.{name}"
         if name not in SOCIAL_LINK_NAMES:
             allowed = ", ".join(sorted(SOCIAL_LINK_NAMES))
-            errors.append(FieldError("body", field, f"unknown link name: use one of {allowed}"))
+            errors.append(
+                FieldError("body", field, f"unknown link name: use one of {allowed}")
+            )
             continue
         if value is None or value == "":
             continue

@@ -1,6 +1,17 @@
 """The transactional outbox that feeds the search index."""
 
-from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, String, Table, Text, func, text
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    func,
+    text,
+)
 from sqlalchemy.dialects.postgresql import UUID
 
 from core.tables.base import metadata
@@ -17,7 +28,9 @@ search_outbox = Table(
     Column("entity_id", UUID(as_uuid=True), nullable=False),
     Column("attempts", Integer, nullable=False, server_default=text("0")),
     Column("last_error", Text),
-    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column(
+        "created_at", DateTime(timezone=True), nullable=False, server_default=func.now()
+    ),
 )
 Index("ix_search_outbox_entity", search_outbox.c.entity, search_outbox.c.entity_id)
 
@@ -56,12 +69,20 @@ Index(
     postgresql_using="gin",
     postgresql_ops={"display_name": "gin_trgm_ops"},
 )
-Index("ix_users_username_prefix", text("lower(username) text_pattern_ops"), _table=users)
-Index("ix_users_display_name_prefix", text("lower(display_name) text_pattern_ops"), _table=users)
+Index(
+    "ix_users_username_prefix", text("lower(username) text_pattern_ops"), _table=users
+)
+Index(
+    "ix_users_display_name_prefix",
+    text("lower(display_name) text_pattern_ops"),
+    _table=users,
+)
 Index(
     "ix_categories_name_trgm",
     categories.c.name,
     postgresql_using="gin",
     postgresql_ops={"name": "gin_trgm_ops"},
 )
-Index("ix_categories_name_prefix", text("lower(name) text_pattern_ops"), _table=categories)
+Index(
+    "ix_categories_name_prefix", text("lower(name) text_pattern_ops"), _table=categories
+)

@@ -25,10 +25,26 @@ STREAM_STATUSES = ("offline", "live", "ended")
 streams = Table(
     "streams",
     metadata,
-    Column("id", UUID(as_uuid=True), primary_key=True, server_default=text("gen_random_uuid()")),
-    Column("user_id", UUID(as_uuid=True), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
-    Column("tenant_id", UUID(as_uuid=True), ForeignKey("tenants.id", ondelete="SET NULL")),
-    Column("category_id", UUID(as_uuid=True), ForeignKey("categories.id", ondelete="SET NULL")),
+    Column(
+        "id",
+        UUID(as_uuid=True),
+        primary_key=True,
+        server_default=text("gen_random_uuid()"),
+    ),
+    Column(
+        "user_id",
+        UUID(as_uuid=True),
+        ForeignKey("users.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column(
+        "tenant_id", UUID(as_uuid=True), ForeignKey("tenants.id", ondelete="SET NULL")
+    ),
+    Column(
+        "category_id",
+        UUID(as_uuid=True),
+        ForeignKey("categories.id", ondelete="SET NULL"),
+    ),
     Column("title", String(140), nullable=False),
     Column("description", String(5000), nullable=False, server_default=""),
     Column("thumbnail_url", Text),
@@ -50,10 +66,16 @@ streams = Table(
     Column("last_signal_at", DateTime(timezone=True)),
     Column("last_event_at", DateTime(timezone=True)),
     Column("end_reason", String(32)),
-    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column(
+        "created_at", DateTime(timezone=True), nullable=False, server_default=func.now()
+    ),
+    Column(
+        "updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()
+    ),
     # Weighted full-text vector kept current by triggers (migration 0005); never written by code.
-    Column("search_vector", TSVECTOR, nullable=False, server_default=text("''::tsvector")),
+    Column(
+        "search_vector", TSVECTOR, nullable=False, server_default=text("''::tsvector")
+    ),
     CheckConstraint("status IN ('offline', 'live', 'ended')", name="status_valid"),
     CheckConstraint("viewer_count >= 0", name="viewer_count_non_negative"),
 )
@@ -83,7 +105,12 @@ Index("ix_streams_tenant_status", streams.c.tenant_id, streams.c.status)
 viewer_samples = Table(
     "viewer_samples",
     metadata,
-    Column("stream_id", UUID(as_uuid=True), ForeignKey("streams.id", ondelete="CASCADE"), nullable=False),
+    Column(
+        "stream_id",
+        UUID(as_uuid=True),
+        ForeignKey("streams.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
     Column("sampled_at", DateTime(timezone=True), nullable=False),
     Column("viewer_count", Integer, nullable=False),
     PrimaryKeyConstraint("stream_id", "sampled_at"),
@@ -94,14 +121,21 @@ webhook_events = Table(
     "webhook_events",
     metadata,
     Column("id", BigInteger, primary_key=True, autoincrement=True),
-    Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column(
+        "received_at",
+        DateTime(timezone=True),
+        nullable=False,
+        server_default=func.now(),
+    ),
     Column("input_id", String(64)),
     Column("event_type", String(64)),
     Column("event_updated_at", DateTime(timezone=True)),
     Column("body", JSONB, nullable=False),
     # applied, duplicate, stale, unknown_input, ignored
     Column("outcome", String(32), nullable=False),
-    Column("stream_id", UUID(as_uuid=True), ForeignKey("streams.id", ondelete="SET NULL")),
+    Column(
+        "stream_id", UUID(as_uuid=True), ForeignKey("streams.id", ondelete="SET NULL")
+    ),
 )
 Index(
     "ix_webhook_events_input_event",
@@ -113,12 +147,19 @@ Index(
 idempotency_keys = Table(
     "idempotency_keys",
     metadata,
-    Column("user_id", UUID(as_uuid=True), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column(
+        "user_id",
+        UUID(as_uuid=True),
+        ForeignKey("users.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
     Column("key", String(255), nullable=False),
     Column("request_fingerprint", String(64), nullable=False),
     Column("response_status", SmallInteger),
     Column("response_body", JSONB),
-    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column(
+        "created_at", DateTime(timezone=True), nullable=False, server_default=func.now()
+    ),
     PrimaryKeyConstraint("user_id", "key"),
 )
 Index("ix_idempotency_keys_created_at", idempotency_keys.c.created_at)
@@ -129,6 +170,13 @@ live_input_deletions = Table(
     Column("live_input_uid", String(64), primary_key=True),
     Column("attempts", Integer, nullable=False, server_default=text("0")),
     Column("last_error", Text),
-    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    Column("next_attempt_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column(
+        "created_at", DateTime(timezone=True), nullable=False, server_default=func.now()
+    ),
+    Column(
+        "next_attempt_at",
+        DateTime(timezone=True),
+        nullable=False,
+        server_default=func.now(),
+    ),
 )

@@ -26,9 +26,15 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.drop_constraint("fk_notifications_actor_id_users", "notifications", type_="foreignkey")
-    op.drop_constraint("fk_notifications_stream_id_streams", "notifications", type_="foreignkey")
-    op.drop_constraint("fk_notifications_user_id_users", "notifications", type_="foreignkey")
+    op.drop_constraint(
+        "fk_notifications_actor_id_users", "notifications", type_="foreignkey"
+    )
+    op.drop_constraint(
+        "fk_notifications_stream_id_streams", "notifications", type_="foreignkey"
+    )
+    op.drop_constraint(
+        "fk_notifications_user_id_users", "notifications", type_="foreignkey"
+    )
     op.execute(
         """
         CREATE FUNCTION delete_user_notifications() RETURNS trigger
@@ -52,7 +58,9 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.execute("DROP TRIGGER users_delete_notifications ON users")
     op.execute("DROP FUNCTION delete_user_notifications()")
-    op.execute("DELETE FROM notifications n WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.id = n.user_id)")
+    op.execute(
+        "DELETE FROM notifications n WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.id = n.user_id)"
+    )
     op.create_foreign_key(
         "fk_notifications_user_id_users",
         "notifications",

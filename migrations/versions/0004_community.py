@@ -18,9 +18,15 @@ def upgrade() -> None:
     op.create_check_constraint(
         "start_end_differ", "schedule_entries", "start_time <> end_time"
     )
-    op.create_check_constraint("not_own_channel", "channel_roles", "user_id <> channel_id")
+    op.create_check_constraint(
+        "not_own_channel", "channel_roles", "user_id <> channel_id"
+    )
 
 
 def downgrade() -> None:
-    op.drop_constraint(op.f("ck_channel_roles_not_own_channel"), "channel_roles", type_="check")
-    op.drop_constraint(op.f("ck_schedule_entries_start_end_differ"), "schedule_entries", type_="check")
+    op.drop_constraint(
+        op.f("ck_channel_roles_not_own_channel"), "channel_roles", type_="check"
+    )
+    op.drop_constraint(
+        op.f("ck_schedule_entries_start_end_differ"), "schedule_entries", type_="check"
+    )

@@ -17,7 +17,10 @@ def main(argv: list[str]) -> int:
     names = argv or BENCHMARKS
     unknown = [name for name in names if name not in BENCHMARKS]
     if unknown:
-        print(f"error: unknown benchmark {', '.join(unknown)}; choose from {', '.join(BENCHMARKS)}", file=sys.stderr)
+        print(
+            f"error: unknown benchmark {', '.join(unknown)}; choose from {', '.join(BENCHMARKS)}",
+            file=sys.stderr,
+        )
         return 2
     failed = []
     for name in names:

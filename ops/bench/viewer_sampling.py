@@ -66,8 +66,8 @@ def start_emulator(port: int) -> subprocess.Popen:
     )
 
 
-async def wait_for_port(port: int, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
+async def wait_for_port(port: int, limit_seconds: float = 20.0) -> None:
+    deadline = time.monotonic() + limit_seconds
     while time.monotonic() < deadline:
         try:
             _, writer = await asyncio.open_connection("127.0.0.1", port)
@@ -77,7 +77,9 @@ async def wait_for_port(port: int, timeout: float = 20.0) -> None:
         writer.close()
         await writer.wait_closed()
         return
-    raise RuntimeError(f"the emulator did not listen on port {port} within {timeout} s")
+    raise RuntimeError(
+        f"the emulator did not listen on port {port} within {limit_seconds} s"
+    )
 
 
 async def gather_limited(count: int, concurrency: int, make) -> list:
@@ -200,7 +202,9 @@ async def bench(
         await asyncio.to_thread(worker.stop)
         await asyncio.to_thread(broker.flush_all)
         # The broker's heartbeat set outlives flush_all; drop it with the namespace.
-        await asyncio.to_thread(broker.client.delete, f"{broker.namespace}:__heartbeats__")
+        await asyncio.to_thread(
+            broker.client.delete, f"{broker.namespace}:__heartbeats__"
+        )
         broker.close()
         bind_actors(workers.broker)
         await db.close()

@@ -6,7 +6,9 @@ from __future__ import annotations
 async def test_categories_listed_by_name(client, make_user, auth):
     _, admin_key = await make_user(is_admin=True)
     for name in ["Technology", "art", "Music"]:
-        response = await client.post("/api/v1/categories", json={"name": name}, headers=auth(admin_key))
+        response = await client.post(
+            "/api/v1/categories", json={"name": name}, headers=auth(admin_key)
+        )
         assert response.status == 201
 
     body = await (await client.get("/api/v1/categories?per_page=2")).json()
@@ -19,16 +21,22 @@ async def test_categories_listed_by_name(client, make_user, auth):
 async def test_category_create_needs_admin(client, make_user, auth):
     _, key = await make_user()
 
-    response = await client.post("/api/v1/categories", json={"name": "Games"}, headers=auth(key))
+    response = await client.post(
+        "/api/v1/categories", json={"name": "Games"}, headers=auth(key)
+    )
 
     assert response.status == 403
 
 
 async def test_category_duplicate_is_409(client, make_user, auth):
     _, admin_key = await make_user(is_admin=True)
-    await client.post("/api/v1/categories", json={"name": "Games"}, headers=auth(admin_key))
+    await client.post(
+        "/api/v1/categories", json={"name": "Games"}, headers=auth(admin_key)
+    )
 
-    response = await client.post("/api/v1/categories", json={"name": "games"}, headers=auth(admin_key))
+    response = await client.post(
+        "/api/v1/categories", json={"name": "games"}, headers=auth(admin_key)
+    )
 
     assert response.status == 409
 

@@ -51,15 +51,21 @@ async def setup_chat(db: Any, make_user: Any, client: TestClient) -> dict[str, A
     }
 
 
-async def send(client: TestClient, stream_id: Any, key: str, body: str) -> aiohttp.ClientResponse:
-    return await client.post(chat_path(stream_id, "/messages"), json={"body": body}, headers=bearer(key))
+async def send(
+    client: TestClient, stream_id: Any, key: str, body: str
+) -> aiohttp.ClientResponse:
+    return await client.post(
+        chat_path(stream_id, "/messages"), json={"body": body}, headers=bearer(key)
+    )
 
 
 async def receive_json(socket: aiohttp.ClientWebSocketResponse) -> dict[str, Any]:
     return await asyncio.wait_for(socket.receive_json(), RECEIVE_TIMEOUT)
 
 
-async def test_send_and_list_with_badges(client: TestClient, db: Any, make_user: Any, redis_client: Any, settings: Settings) -> None:
+async def test_send_and_list_with_badges(
+    client: TestClient, db: Any, make_user: Any, redis_client: Any, settings: Settings
+) -> None:
     chat = await setup_chat(db, make_user, client)
     stream_id = chat["stream"]["id"]
 
@@ -75,7 +81,9 @@ async def test_send_and_list_with_badges(client: TestClient, db: Any, make_user:
     assert first_body["badges"] == ["broadcaster", "verified"]
     body = await listed.json()
     assert listed.status == 200
-    assert [(m["user"]["username"], m["body"], m["badges"]) for m in body["messages"]] == [
+    assert [
+        (m["user"]["username"], m["body"], m["badges"]) for m in body["messages"]
+    ] == [
         ("owner", "welcome!", ["broadcaster", "verified"]),
         ("moderator", "keep it friendly", ["moderator"]),
         ("viewer", "hello", []),
@@ -84,7 +92,9 @@ async def test_send_and_list_with_badges(client: TestClient, db: Any, make_user:
     assert counts[stream_id] == 3
 
 
-async def test_list_pages_back_with_before_id(client: TestClient, db: Any, make_user: Any) -> None:
+async def test_list_pages_back_with_before_id(
+    client: TestClient, db: Any, make_user: Any
+) -> None:
     chat = await setup_chat(db, make_user, client)
     stream_id = chat["stream"]["id"]
     for index in range(5):
@@ -92,7 +102,11 @@ async def test_list_pages_back_with_before_id(client: TestClient, db: Any, make_
 
     latest = await (await client.get(chat_path(stream_id, "/messages?limit=2"))).json()
     oldest_id = latest["messages"][0]["id"]
-    earlier = await (await client.get(chat_path(stream_id, f"/messages?limit=2&before_id={oldest_id}"))).json()
+    earlier = await (
+        await client.get(
+            chat_path(stream_id, f"/messages?limit=2&before_id={oldest_id}")
+        )
+    ).json()
     too_many = await client.get(chat_path(stream_id, "/messages?limit=101"))
     unknown = await client.get(chat_path(uuid.uuid4(), "/messages"))
 
@@ -108,7 +122,9 @@ async def test_send_failures(client: TestClient, db: Any, make_user: Any) -> Non
     ended = await insert_stream(db, chat["owner"]["id"], status="ended")
     key = chat["viewer_key"]
 
-    anonymous = await client.post(chat_path(stream_id, "/messages"), json={"body": "hi"})
+    anonymous = await client.post(
+        chat_path(stream_id, "/messages"), json={"body": "hi"}
+    )
     unknown_stream = await send(client, uuid.uuid4(), key, "hi")
     empty = await send(client, stream_id, key, "   ")
     too_long = await send(client, stream_id, key, "x" * 501)
@@ -126,14 +142,24 @@ async def test_send_failures(client: TestClient, db: Any, make_user: Any) -> Non
 
 
 async def test_send_is_rate_limited_per_user(
-    settings: Settings, db: Any, make_user: Any, events: Any, redis_client: Any, aiohttp_client: Any
+    settings: Settings,
+    db: Any,
+    make_user: Any,
+    events: Any,
+    redis_client: Any,
+    aiohttp_client: Any,
 ) -> None:
-    limited = settings.model_copy(update={"chat_rate_limit": 3, "chat_rate_window_seconds": 60})
+    limited = settings.model_copy(
+        update={"chat_rate_limit": 3, "chat_rate_window_seconds": 60}
+    )
     client = await aiohttp_client(create_app(limited, database=db, events=events))
     chat = await setup_chat(db, make_user, client)
     stream_id = chat["stream"]["id"]
 
-    statuses = [(await send(client, stream_id, chat["viewer_key"], f"m{i}")).status for i in range(4)]
+    statuses = [
+        (await send(client, stream_id, chat["viewer_key"], f"m{i}")).status
+        for i in range(4)
+    ]
     limited_response = await send(client, stream_id, chat["viewer_key"], "again")
     other_user = await send(client, stream_id, chat["owner_key"], "still fine")
 
@@ -151,17 +177,23 @@ async def test_delete_permissions(client: TestClient, db: Any, make_user: Any) -
     for index in range(2):
         response = await send(client, stream_id, chat["viewer_key"], f"spam {index}")
         ids.append((await response.json())["id"])
-    other_message = await send(client, other_stream["id"], chat["viewer_key"], "my own channel")
+    other_message = await send(
+        client, other_stream["id"], chat["viewer_key"], "my own channel"
+    )
     other_id = (await other_message.json())["id"]
 
     def path(message_id: int, stream: Any = stream_id) -> str:
         return chat_path(stream, f"/messages/{message_id}")
 
     by_viewer = await client.delete(path(ids[0]), headers=bearer(chat["viewer_key"]))
-    by_moderator = await client.delete(path(ids[0]), headers=bearer(chat["moderator_key"]))
+    by_moderator = await client.delete(
+        path(ids[0]), headers=bearer(chat["moderator_key"])
+    )
     by_owner = await client.delete(path(ids[1]), headers=bearer(chat["owner_key"]))
     again = await client.delete(path(ids[1]), headers=bearer(chat["owner_key"]))
-    wrong_stream = await client.delete(path(other_id), headers=bearer(chat["owner_key"]))
+    wrong_stream = await client.delete(
+        path(other_id), headers=bearer(chat["owner_key"])
+    )
     unknown = await client.delete(path(999_999), headers=bearer(chat["owner_key"]))
     anonymous = await client.delete(path(ids[0]))
     listed = await (await client.get(chat_path(stream_id, "/messages"))).json()
@@ -182,12 +214,20 @@ async def test_ban_and_unban(client: TestClient, db: Any, make_user: Any) -> Non
     viewer_id = str(chat["viewer"]["id"])
     bans = chat_path(stream_id, "/bans")
 
-    banned = await client.post(bans, json={"user_id": viewer_id, "reason": "spam"}, headers=bearer(chat["moderator_key"]))
+    banned = await client.post(
+        bans,
+        json={"user_id": viewer_id, "reason": "spam"},
+        headers=bearer(chat["moderator_key"]),
+    )
     blocked = await send(client, stream_id, chat["viewer_key"], "let me in")
     listed = await client.get(bans, headers=bearer(chat["moderator_key"]))
     listed_by_viewer = await client.get(bans, headers=bearer(chat["viewer_key"]))
-    lifted = await client.delete(f"{bans}/{viewer_id}", headers=bearer(chat["owner_key"]))
-    lifted_again = await client.delete(f"{bans}/{viewer_id}", headers=bearer(chat["owner_key"]))
+    lifted = await client.delete(
+        f"{bans}/{viewer_id}", headers=bearer(chat["owner_key"])
+    )
+    lifted_again = await client.delete(
+        f"{bans}/{viewer_id}", headers=bearer(chat["owner_key"])
+    )
     allowed = await send(client, stream_id, chat["viewer_key"], "thanks")
 
     assert banned.status == 201, await banned.text()
@@ -221,7 +261,11 @@ async def test_timeout_expires(client: TestClient, db: Any, make_user: Any) -> N
         .values(expires_at=utc_now() - timedelta(seconds=1))
     )
     after_expiry = await send(client, stream_id, chat["viewer_key"], "back again")
-    listed = await (await client.get(chat_path(stream_id, "/bans"), headers=bearer(chat["owner_key"]))).json()
+    listed = await (
+        await client.get(
+            chat_path(stream_id, "/bans"), headers=bearer(chat["owner_key"])
+        )
+    ).json()
 
     assert timed_out.status == 201
     body = await timed_out.json()
@@ -246,7 +290,9 @@ async def test_ban_permissions(client: TestClient, db: Any, make_user: Any) -> N
 
     async def ban(key: str | None, user_id: Any, **extra: Any) -> int:
         headers = bearer(key) if key else {}
-        response = await client.post(bans, json={"user_id": str(user_id), **extra}, headers=headers)
+        response = await client.post(
+            bans, json={"user_id": str(user_id), **extra}, headers=headers
+        )
         return response.status
 
     assert await ban(chat["viewer_key"], chat["moderator"]["id"]) == 403
@@ -257,10 +303,17 @@ async def test_ban_permissions(client: TestClient, db: Any, make_user: Any) -> N
     assert await ban(chat["moderator_key"], chat["moderator"]["id"]) == 400
     assert await ban(chat["owner_key"], uuid.uuid4()) == 404
     assert await ban(chat["owner_key"], chat["viewer"]["id"], duration_seconds=0) == 422
-    assert await ban(chat["owner_key"], chat["viewer"]["id"], duration_seconds=14 * 86400 + 1) == 422
+    assert (
+        await ban(
+            chat["owner_key"], chat["viewer"]["id"], duration_seconds=14 * 86400 + 1
+        )
+        == 422
+    )
     assert await ban(None, chat["viewer"]["id"]) == 401
     unknown_stream = await client.post(
-        chat_path(uuid.uuid4(), "/bans"), json={"user_id": str(chat["viewer"]["id"])}, headers=bearer(chat["owner_key"])
+        chat_path(uuid.uuid4(), "/bans"),
+        json={"user_id": str(chat["viewer"]["id"])},
+        headers=bearer(chat["owner_key"]),
     )
     assert unknown_stream.status == 404
     count = await db.fetch_value(sa.select(sa.func.count()).select_from(chat_bans))
@@ -287,7 +340,10 @@ async def test_websocket_shares_chat_across_processes(
     # When a message is sent, deleted and its author banned through the first process.
     sent = await send(client, stream_id, chat["viewer_key"], "hello from process one")
     message_id = (await sent.json())["id"]
-    await client.delete(chat_path(stream_id, f"/messages/{message_id}"), headers=bearer(chat["owner_key"]))
+    await client.delete(
+        chat_path(stream_id, f"/messages/{message_id}"),
+        headers=bearer(chat["owner_key"]),
+    )
     await client.post(
         chat_path(stream_id, "/bans"),
         json={"user_id": str(chat["viewer"]["id"]), "duration_seconds": 60},

@@ -30,10 +30,14 @@ async def test_follow_returns_201_and_publishes_event(
     assert body["notifications_enabled"] is True
     assert body["followed_at"]
     published = events.of_type(UserFollowed)
-    assert [(event.follower_id, event.followed_id) for event in published] == [(alice["id"], bob["id"])]
+    assert [(event.follower_id, event.followed_id) for event in published] == [
+        (alice["id"], bob["id"])
+    ]
 
 
-async def test_follow_without_body_is_accepted(client: TestClient, make_user: Any) -> None:
+async def test_follow_without_body_is_accepted(
+    client: TestClient, make_user: Any
+) -> None:
     _, alice_key = await make_user("alice")
     await make_user("bob")
 
@@ -42,18 +46,26 @@ async def test_follow_without_body_is_accepted(client: TestClient, make_user: An
     assert response.status == 201, await response.text()
 
 
-async def test_follow_failures(client: TestClient, make_user: Any, events: RecordingSink) -> None:
+async def test_follow_failures(
+    client: TestClient, make_user: Any, events: RecordingSink
+) -> None:
     _, alice_key = await make_user("alice")
     await make_user("bob")
     first = await client.post(follow_path("bob"), json={}, headers=bearer(alice_key))
     assert first.status == 201
 
     again = await client.post(follow_path("bob"), json={}, headers=bearer(alice_key))
-    yourself = await client.post(follow_path("alice"), json={}, headers=bearer(alice_key))
-    unknown = await client.post(follow_path("ghost_user"), json={}, headers=bearer(alice_key))
+    yourself = await client.post(
+        follow_path("alice"), json={}, headers=bearer(alice_key)
+    )
+    unknown = await client.post(
+        follow_path("ghost_user"), json={}, headers=bearer(alice_key)
+    )
     anonymous = await client.post(follow_path("bob"), json={})
     bad_body = await client.post(
-        follow_path("bob"), json={"notifications_enabled": "often"}, headers=bearer(alice_key)
+        follow_path("bob"),
+        json={"notifications_enabled": "often"},
+        headers=bearer(alice_key),
     )
 
     assert again.status == 400
@@ -64,15 +76,27 @@ async def test_follow_failures(client: TestClient, make_user: Any, events: Recor
     assert len(events.of_type(UserFollowed)) == 1
 
 
-async def test_concurrent_follow_requests_create_one_edge(client: TestClient, make_user: Any) -> None:
+async def test_concurrent_follow_requests_create_one_edge(
+    client: TestClient, make_user: Any
+) -> None:
     _, alice_key = await make_user("alice")
     await make_user("bob")
 
     responses = await asyncio.gather(
-        *(client.post(follow_path("bob"), json={}, headers=bearer(alice_key)) for _ in range(6))
+        *(
+            client.post(follow_path("bob"), json={}, headers=bearer(alice_key))
+            for _ in range(6)
+        )
     )
 
-    assert sorted(response.status for response in responses) == [201, 400, 400, 400, 400, 400]
+    assert sorted(response.status for response in responses) == [
+        201,
+        400,
+        400,
+        400,
+        400,
+        400,
+    ]
     profile = await (await client.get("/api/v1/streams/users/bob/profile")).json()
     assert profile["follower_count"] == 1
 
@@ -80,7 +104,11 @@ async def test_concurrent_follow_requests_create_one_edge(client: TestClient, ma
 async def test_unfollow_and_status(client: TestClient, make_user: Any) -> None:
     _, alice_key = await make_user("alice")
     await make_user("bob")
-    await client.post(follow_path("bob"), json={"notifications_enabled": False}, headers=bearer(alice_key))
+    await client.post(
+        follow_path("bob"),
+        json={"notifications_enabled": False},
+        headers=bearer(alice_key),
+    )
 
     following = await client.get(follow_path("bob"), headers=bearer(alice_key))
     removed = await client.delete(follow_path("bob"), headers=bearer(alice_key))
@@ -102,7 +130,9 @@ async def test_unfollow_and_status(client: TestClient, make_user: Any) -> None:
     assert profile["following_count"] == 0
 
 
-async def test_followers_and_following_lists(client: TestClient, make_user: Any) -> None:
+async def test_followers_and_following_lists(
+    client: TestClient, make_user: Any
+) -> None:
     await make_user("star")
     keys = [(await make_user(f"fan_{index}"))[1] for index in range(3)]
     for key in keys:
@@ -110,7 +140,9 @@ async def test_followers_and_following_lists(client: TestClient, make_user: Any)
         assert response.status == 201
 
     followers = await client.get("/api/v1/streams/users/star/followers?per_page=2")
-    second_page = await client.get("/api/v1/streams/users/star/followers?per_page=2&page=2")
+    second_page = await client.get(
+        "/api/v1/streams/users/star/followers?per_page=2&page=2"
+    )
     following = await client.get("/api/v1/streams/users/fan_1/following")
     unknown = await client.get("/api/v1/streams/users/ghost_user/followers")
     bad_page = await client.get("/api/v1/streams/users/star/followers?per_page=101")
@@ -121,7 +153,9 @@ async def test_followers_and_following_lists(client: TestClient, make_user: Any)
     assert body["has_more"] is True
     assert [user["username"] for user in body["followers"]] == ["fan_2", "fan_1"]
     assert body["followers"][0]["followed_at"]
-    assert [user["username"] for user in (await second_page.json())["followers"]] == ["fan_0"]
+    assert [user["username"] for user in (await second_page.json())["followers"]] == [
+        "fan_0"
+    ]
     following_body = await following.json()
     assert following_body["total"] == 1
     assert following_body["following"][0]["username"] == "star"
@@ -129,7 +163,9 @@ async def test_followers_and_following_lists(client: TestClient, make_user: Any)
     assert bad_page.status == 422
 
 
-async def test_following_live_orders_by_viewers(client: TestClient, db: Any, make_user: Any) -> None:
+async def test_following_live_orders_by_viewers(
+    client: TestClient, db: Any, make_user: Any
+) -> None:
     _, viewer_key = await make_user("viewer")
     small, _ = await make_user("small")
     big, _ = await make_user("big")
@@ -142,7 +178,9 @@ async def test_following_live_orders_by_viewers(client: TestClient, db: Any, mak
     await insert_stream(db, offline["id"], status="ended")
     await insert_stream(db, stranger["id"], viewer_count=9000)
 
-    response = await client.get("/api/v1/streams/following/live", headers=bearer(viewer_key))
+    response = await client.get(
+        "/api/v1/streams/following/live", headers=bearer(viewer_key)
+    )
     anonymous = await client.get("/api/v1/streams/following/live")
 
     assert response.status == 200, await response.text()

@@ -9,7 +9,13 @@ import pytest
 from tests.conftest import TEST_PASSWORD
 
 
-async def register(client, username="alice", email="alice@example.com", password="s3cret-password", **extra):
+async def register(
+    client,
+    username="alice",
+    email="alice@example.com",
+    password="s3cret-password",
+    **extra,
+):
     body = {"username": username, "email": email, "password": password, **extra}
     return await client.post("/api/v1/auth/register", json=body)
 
@@ -29,7 +35,9 @@ async def test_register_returns_user_and_key(client):
 async def test_register_key_authenticates(client):
     body = await (await register(client)).json()
 
-    response = await client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {body['api_key']}"})
+    response = await client.get(
+        "/api/v1/auth/me", headers={"Authorization": f"Bearer {body['api_key']}"}
+    )
 
     assert response.status == 200
     assert (await response.json())["email"] == "alice@example.com"
@@ -68,7 +76,12 @@ async def test_register_email_taken(client):
     ],
 )
 async def test_register_invalid_field_is_422(client, field, value):
-    body = {"username": "valid_name", "email": "v@example.com", "password": "long enough", field: value}
+    body = {
+        "username": "valid_name",
+        "email": "v@example.com",
+        "password": "long enough",
+        field: value,
+    }
 
     response = await client.post("/api/v1/auth/register", json=body)
 
@@ -78,20 +91,31 @@ async def test_register_invalid_field_is_422(client, field, value):
 
 
 async def test_register_rejects_non_json(client):
-    response = await client.post("/api/v1/auth/register", data="username=a", headers={"Content-Type": "application/x-www-form-urlencoded"})
+    response = await client.post(
+        "/api/v1/auth/register",
+        data="username=a",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
 
     assert response.status == 415
 
 
 async def test_register_rejects_malformed_json(client):
-    response = await client.post("/api/v1/auth/register", data=b"{not json", headers={"Content-Type": "application/json"})
+    response = await client.post(
+        "/api/v1/auth/register",
+        data=b"{not json",
+        headers={"Content-Type": "application/json"},
+    )
 
     assert response.status == 422
 
 
 async def test_concurrent_registrations_one_wins(client):
     responses = await asyncio.gather(
-        *(register(client, username="racer", email=f"racer{i}@example.com") for i in range(4))
+        *(
+            register(client, username="racer", email=f"racer{i}@example.com")
+            for i in range(4)
+        )
     )
 
     statuses = sorted(response.status for response in responses)
@@ -103,7 +127,8 @@ async def test_login_with_username_or_email(client, make_user, login_field):
     user, _ = await make_user("loginuser")
 
     response = await client.post(
-        "/api/v1/auth/login", json={"login": user[login_field].upper(), "password": TEST_PASSWORD}
+        "/api/v1/auth/login",
+        json={"login": user[login_field].upper(), "password": TEST_PASSWORD},
     )
 
     assert response.status == 200
@@ -112,11 +137,15 @@ async def test_login_with_username_or_email(client, make_user, login_field):
     assert body["api_key"].startswith("lsk_")
 
 
-@pytest.mark.parametrize(("login", "password"), [("loginuser", "wrong password"), ("nobody", TEST_PASSWORD)])
+@pytest.mark.parametrize(
+    ("login", "password"), [("loginuser", "wrong password"), ("nobody", TEST_PASSWORD)]
+)
 async def test_login_failure_is_401(client, make_user, login, password):
     await make_user("loginuser")
 
-    response = await client.post("/api/v1/auth/login", json={"login": login, "password": password})
+    response = await client.post(
+        "/api/v1/auth/login", json={"login": login, "password": password}
+    )
 
     assert response.status == 401
     assert (await response.json())["detail"] == "invalid login or password"
@@ -136,7 +165,11 @@ async def test_api_keys_listed_without_secret(client, make_user, auth):
 
 async def test_api_key_revoked_stops_working(client, make_user, auth):
     _, key = await make_user()
-    created = await (await client.post("/api/v1/auth/api-keys", json={"name": "ci"}, headers=auth(key))).json()
+    created = await (
+        await client.post(
+            "/api/v1/auth/api-keys", json={"name": "ci"}, headers=auth(key)
+        )
+    ).json()
     second_key = created["api_key"]
     key_id = created["api_key_info"]["id"]
 
@@ -150,9 +183,13 @@ async def test_api_key_revoked_stops_working(client, make_user, auth):
 async def test_revoke_someone_elses_key_is_404(client, make_user, auth):
     _, key = await make_user()
     _, other_key = await make_user()
-    other_keys = await (await client.get("/api/v1/auth/api-keys", headers=auth(other_key))).json()
+    other_keys = await (
+        await client.get("/api/v1/auth/api-keys", headers=auth(other_key))
+    ).json()
 
-    response = await client.delete(f"/api/v1/auth/api-keys/{other_keys['api_keys'][0]['id']}", headers=auth(key))
+    response = await client.delete(
+        f"/api/v1/auth/api-keys/{other_keys['api_keys'][0]['id']}", headers=auth(key)
+    )
 
     assert response.status == 404
 

@@ -31,16 +31,22 @@ async def setup_channel(db: Any, make_user: Any) -> dict[str, Any]:
     }
 
 
-async def test_add_list_and_remove_roles(client: TestClient, db: Any, make_user: Any) -> None:
+async def test_add_list_and_remove_roles(
+    client: TestClient, db: Any, make_user: Any
+) -> None:
     channel = await setup_channel(db, make_user)
     path = moderators_path(channel["stream"]["id"])
     owner_headers = bearer(channel["owner_key"])
 
     moderator = await client.post(
-        path, json={"user_id": str(channel["helper"]["id"]), "badge_type": "moderator"}, headers=owner_headers
+        path,
+        json={"user_id": str(channel["helper"]["id"]), "badge_type": "moderator"},
+        headers=owner_headers,
     )
     vip = await client.post(
-        path, json={"user_id": str(channel["fan"]["id"]), "badge_type": "vip"}, headers=owner_headers
+        path,
+        json={"user_id": str(channel["fan"]["id"]), "badge_type": "vip"},
+        headers=owner_headers,
     )
     listed = await (await client.get(path)).json()
     only_vips = await (await client.get(f"{path}?badge_type=vip")).json()
@@ -50,7 +56,9 @@ async def test_add_list_and_remove_roles(client: TestClient, db: Any, make_user:
     assert (await moderator.json())["username"] == "helper"
     assert vip.status == 201
     assert listed["total"] == 2
-    assert {(item["username"], item["badge_type"]) for item in listed["moderators"]} == {
+    assert {
+        (item["username"], item["badge_type"]) for item in listed["moderators"]
+    } == {
         ("helper", "moderator"),
         ("fan", "vip"),
     }
@@ -60,8 +68,12 @@ async def test_add_list_and_remove_roles(client: TestClient, db: Any, make_user:
     assert first_page["has_more"] is True
     assert [item["username"] for item in first_page["moderators"]] == ["helper"]
 
-    removed = await client.delete(f"{path}/{channel['helper']['id']}", headers=owner_headers)
-    removed_again = await client.delete(f"{path}/{channel['helper']['id']}", headers=owner_headers)
+    removed = await client.delete(
+        f"{path}/{channel['helper']['id']}", headers=owner_headers
+    )
+    removed_again = await client.delete(
+        f"{path}/{channel['helper']['id']}", headers=owner_headers
+    )
     remaining = await (await client.get(path)).json()
 
     assert removed.status == 204
@@ -69,7 +81,9 @@ async def test_add_list_and_remove_roles(client: TestClient, db: Any, make_user:
     assert [item["username"] for item in remaining["moderators"]] == ["fan"]
 
 
-async def test_roles_carry_over_to_next_stream(client: TestClient, db: Any, make_user: Any) -> None:
+async def test_roles_carry_over_to_next_stream(
+    client: TestClient, db: Any, make_user: Any
+) -> None:
     channel = await setup_channel(db, make_user)
     await client.post(
         moderators_path(channel["stream"]["id"]),
@@ -83,7 +97,9 @@ async def test_roles_carry_over_to_next_stream(client: TestClient, db: Any, make
     assert [item["username"] for item in listed["moderators"]] == ["helper"]
 
 
-async def test_role_management_failures(client: TestClient, db: Any, make_user: Any) -> None:
+async def test_role_management_failures(
+    client: TestClient, db: Any, make_user: Any
+) -> None:
     channel = await setup_channel(db, make_user)
     path = moderators_path(channel["stream"]["id"])
     owner_headers = bearer(channel["owner_key"])
@@ -91,21 +107,33 @@ async def test_role_management_failures(client: TestClient, db: Any, make_user: 
     await client.post(path, json=grant, headers=owner_headers)
 
     not_broadcaster = await client.post(
-        path, json={"user_id": str(channel["helper"]["id"]), "badge_type": "vip"}, headers=bearer(channel["fan_key"])
+        path,
+        json={"user_id": str(channel["helper"]["id"]), "badge_type": "vip"},
+        headers=bearer(channel["fan_key"]),
     )
     duplicate = await client.post(path, json=grant, headers=owner_headers)
     self_grant = await client.post(
-        path, json={"user_id": str(channel["owner"]["id"]), "badge_type": "vip"}, headers=owner_headers
+        path,
+        json={"user_id": str(channel["owner"]["id"]), "badge_type": "vip"},
+        headers=owner_headers,
     )
     bad_badge = await client.post(
-        path, json={"user_id": str(channel["helper"]["id"]), "badge_type": "admin"}, headers=owner_headers
+        path,
+        json={"user_id": str(channel["helper"]["id"]), "badge_type": "admin"},
+        headers=owner_headers,
     )
     unknown_user = await client.post(
-        path, json={"user_id": str(uuid.uuid4()), "badge_type": "vip"}, headers=owner_headers
+        path,
+        json={"user_id": str(uuid.uuid4()), "badge_type": "vip"},
+        headers=owner_headers,
     )
-    unknown_stream = await client.post(moderators_path(uuid.uuid4()), json=grant, headers=owner_headers)
+    unknown_stream = await client.post(
+        moderators_path(uuid.uuid4()), json=grant, headers=owner_headers
+    )
     anonymous = await client.post(path, json=grant)
-    remove_by_moderator = await client.delete(f"{path}/{channel['fan']['id']}", headers=bearer(channel["fan_key"]))
+    remove_by_moderator = await client.delete(
+        f"{path}/{channel['fan']['id']}", headers=bearer(channel["fan_key"])
+    )
     list_bad_filter = await client.get(f"{path}?badge_type=owner")
     list_unknown_stream = await client.get(moderators_path(uuid.uuid4()))
 
@@ -121,21 +149,31 @@ async def test_role_management_failures(client: TestClient, db: Any, make_user: 
     assert list_unknown_stream.status == 404
 
 
-async def test_remove_only_named_badge(client: TestClient, db: Any, make_user: Any) -> None:
+async def test_remove_only_named_badge(
+    client: TestClient, db: Any, make_user: Any
+) -> None:
     channel = await setup_channel(db, make_user)
     path = moderators_path(channel["stream"]["id"])
     owner_headers = bearer(channel["owner_key"])
     for badge in ("moderator", "vip"):
-        await client.post(path, json={"user_id": str(channel["fan"]["id"]), "badge_type": badge}, headers=owner_headers)
+        await client.post(
+            path,
+            json={"user_id": str(channel["fan"]["id"]), "badge_type": badge},
+            headers=owner_headers,
+        )
 
-    removed = await client.delete(f"{path}/{channel['fan']['id']}?badge_type=vip", headers=owner_headers)
+    removed = await client.delete(
+        f"{path}/{channel['fan']['id']}?badge_type=vip", headers=owner_headers
+    )
     listed = await (await client.get(path)).json()
 
     assert removed.status == 204
     assert [item["badge_type"] for item in listed["moderators"]] == ["moderator"]
 
 
-async def test_badges_in_stream_context(client: TestClient, db: Any, make_user: Any) -> None:
+async def test_badges_in_stream_context(
+    client: TestClient, db: Any, make_user: Any
+) -> None:
     channel = await setup_channel(db, make_user)
     stream_id = channel["stream"]["id"]
     owner_headers = bearer(channel["owner_key"])
@@ -157,7 +195,9 @@ async def test_badges_in_stream_context(client: TestClient, db: Any, make_user: 
     helper_badges = await (await badges(channel["helper"]["id"])).json()
     fan_badges = await (await badges(channel["fan"]["id"])).json()
     unknown_user = await badges(uuid.uuid4())
-    unknown_stream = await client.get(f"/api/v1/streams/{uuid.uuid4()}/users/{channel['fan']['id']}/badges")
+    unknown_stream = await client.get(
+        f"/api/v1/streams/{uuid.uuid4()}/users/{channel['fan']['id']}/badges"
+    )
 
     assert owner_badges["badges"] == ["broadcaster", "verified"]
     assert helper_badges["badges"] == ["moderator", "vip"]

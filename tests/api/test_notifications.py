@@ -15,16 +15,27 @@ from tests.conftest import bearer
 BASE = "/api/v1/streams/notifications/follows"
 
 
-async def test_list_renders_both_kinds_newest_first(client: TestClient, db: Any, make_user: Any) -> None:
+async def test_list_renders_both_kinds_newest_first(
+    client: TestClient, db: Any, make_user: Any
+) -> None:
     viewer, viewer_key = await make_user("viewer")
-    streamer, _ = await make_user("streamer", display_name="Star Streamer", avatar_url="https://cdn.example/a.png")
+    streamer, _ = await make_user(
+        "streamer", display_name="Star Streamer", avatar_url="https://cdn.example/a.png"
+    )
     fan, _ = await make_user("fan", display_name="Big Fan")
     stream = await insert_stream(db, streamer["id"], title="Morning coding")
     now = utc_now()
     await insert_notification(
-        db, viewer["id"], streamer["id"], "stream_live", stream_id=stream["id"], created_at=now - timedelta(minutes=5)
+        db,
+        viewer["id"],
+        streamer["id"],
+        "stream_live",
+        stream_id=stream["id"],
+        created_at=now - timedelta(minutes=5),
     )
-    await insert_notification(db, viewer["id"], fan["id"], "new_follower", created_at=now)
+    await insert_notification(
+        db, viewer["id"], fan["id"], "new_follower", created_at=now
+    )
 
     response = await client.get(BASE, headers=bearer(viewer_key))
 
@@ -41,23 +52,37 @@ async def test_list_renders_both_kinds_newest_first(client: TestClient, db: Any,
     assert oldest["kind"] == "stream_live"
     assert oldest["actor"]["id"] == str(streamer["id"])
     assert oldest["actor"]["avatar_url"] == "https://cdn.example/a.png"
-    assert oldest["stream"] == {"id": str(stream["id"]), "title": "Morning coding", "status": "live"}
+    assert oldest["stream"] == {
+        "id": str(stream["id"]),
+        "title": "Morning coding",
+        "status": "live",
+    }
     assert oldest["message"] == "Star Streamer is live: Morning coding"
 
 
-async def test_list_paginates_and_hides_other_users(client: TestClient, db: Any, make_user: Any) -> None:
+async def test_list_paginates_and_hides_other_users(
+    client: TestClient, db: Any, make_user: Any
+) -> None:
     viewer, viewer_key = await make_user("viewer")
     other, _ = await make_user("other")
     actor, _ = await make_user("actor")
     now = utc_now()
     for index in range(3):
         await insert_notification(
-            db, viewer["id"], actor["id"], "new_follower", created_at=now - timedelta(minutes=index)
+            db,
+            viewer["id"],
+            actor["id"],
+            "new_follower",
+            created_at=now - timedelta(minutes=index),
         )
     await insert_notification(db, other["id"], actor["id"], "new_follower")
 
-    first = await (await client.get(f"{BASE}?per_page=2", headers=bearer(viewer_key))).json()
-    second = await (await client.get(f"{BASE}?per_page=2&page=2", headers=bearer(viewer_key))).json()
+    first = await (
+        await client.get(f"{BASE}?per_page=2", headers=bearer(viewer_key))
+    ).json()
+    second = await (
+        await client.get(f"{BASE}?per_page=2&page=2", headers=bearer(viewer_key))
+    ).json()
     anonymous = await client.get(BASE)
 
     assert first["total"] == 3
@@ -68,21 +93,33 @@ async def test_list_paginates_and_hides_other_users(client: TestClient, db: Any,
     assert anonymous.status == 401
 
 
-async def test_mark_read_and_unread_count(client: TestClient, db: Any, make_user: Any) -> None:
+async def test_mark_read_and_unread_count(
+    client: TestClient, db: Any, make_user: Any
+) -> None:
     viewer, viewer_key = await make_user("viewer")
     _, intruder_key = await make_user("intruder")
     actor, _ = await make_user("actor")
     first = await insert_notification(db, viewer["id"], actor["id"], "new_follower")
     await insert_notification(db, viewer["id"], actor["id"], "new_follower")
 
-    before = await (await client.get(f"{BASE}/unread-count", headers=bearer(viewer_key))).json()
+    before = await (
+        await client.get(f"{BASE}/unread-count", headers=bearer(viewer_key))
+    ).json()
     marked = await client.post(f"{BASE}/{first['id']}/read", headers=bearer(viewer_key))
-    marked_again = await client.post(f"{BASE}/{first['id']}/read", headers=bearer(viewer_key))
-    foreign = await client.post(f"{BASE}/{first['id']}/read", headers=bearer(intruder_key))
-    missing = await client.post(f"{BASE}/{uuid.uuid4()}/read", headers=bearer(viewer_key))
+    marked_again = await client.post(
+        f"{BASE}/{first['id']}/read", headers=bearer(viewer_key)
+    )
+    foreign = await client.post(
+        f"{BASE}/{first['id']}/read", headers=bearer(intruder_key)
+    )
+    missing = await client.post(
+        f"{BASE}/{uuid.uuid4()}/read", headers=bearer(viewer_key)
+    )
     malformed = await client.post(f"{BASE}/not-a-uuid/read", headers=bearer(viewer_key))
     anonymous = await client.post(f"{BASE}/{first['id']}/read")
-    after = await (await client.get(f"{BASE}/unread-count", headers=bearer(viewer_key))).json()
+    after = await (
+        await client.get(f"{BASE}/unread-count", headers=bearer(viewer_key))
+    ).json()
 
     assert before == {"unread_count": 2}
     assert marked.status == 204
@@ -113,7 +150,11 @@ async def test_mark_all_read(client: TestClient, db: Any, make_user: Any) -> Non
     assert await response.json() == {"marked_read": 3}
     assert await repeat.json() == {"marked_read": 0}
     assert anonymous.status == 401
-    viewer_count = await (await client.get(f"{BASE}/unread-count", headers=bearer(viewer_key))).json()
-    other_count = await (await client.get(f"{BASE}/unread-count", headers=bearer(other_key))).json()
+    viewer_count = await (
+        await client.get(f"{BASE}/unread-count", headers=bearer(viewer_key))
+    ).json()
+    other_count = await (
+        await client.get(f"{BASE}/unread-count", headers=bearer(other_key))
+    ).json()
     assert viewer_count == {"unread_count": 0}
     assert other_count == {"unread_count": 1}

@@ -26,7 +26,9 @@ async def test_wrong_method_is_problem_405(client):
     assert "POST" in (await response.json())["detail"]
 
 
-async def test_unhandled_error_is_500_without_traceback(settings, db, events, aiohttp_client):
+async def test_unhandled_error_is_500_without_traceback(
+    settings, db, events, aiohttp_client
+):
     app = create_app(settings, database=db, events=events)
 
     async def explode(request: web.Request) -> web.Response:
@@ -78,7 +80,10 @@ async def test_metrics_count_requests_by_route(client):
 
     text = await (await client.get("/metrics")).text()
 
-    assert 'http_requests_total{method="GET",route="/api/v1/categories",status="200"}' in text
+    assert (
+        'http_requests_total{method="GET",route="/api/v1/categories",status="200"}'
+        in text
+    )
     assert "http_request_duration_seconds_bucket" in text
     assert "http_requests_in_progress" in text
 
@@ -87,7 +92,11 @@ async def test_openapi_lists_every_route(client, app):
     document = await (await client.get("/api/v1/openapi.json")).json()
 
     assert document["openapi"] == "3.1.0"
-    documented = {(method, path) for path, operations in document["paths"].items() for method in operations}
+    documented = {
+        (method, path)
+        for path, operations in document["paths"].items()
+        for method in operations
+    }
     registered = {
         (route.method.lower(), openapi_path(route.resource.canonical))
         for route in app.router.routes()

@@ -15,7 +15,13 @@ from tests.community_support import insert_stream
 from tests.conftest import bearer
 
 ME = "/api/v1/streams/me/profile"
-PRIVATE_FIELDS = ("email", "tenant_id", "is_admin", "total_stream_seconds", "updated_at")
+PRIVATE_FIELDS = (
+    "email",
+    "tenant_id",
+    "is_admin",
+    "total_stream_seconds",
+    "updated_at",
+)
 
 
 async def outbox_rows(db: Any, user_id: Any) -> int:
@@ -26,7 +32,9 @@ async def outbox_rows(db: Any, user_id: Any) -> int:
     )
 
 
-async def test_public_profile_hides_private_fields(client: TestClient, db: Any, make_user: Any) -> None:
+async def test_public_profile_hides_private_fields(
+    client: TestClient, db: Any, make_user: Any
+) -> None:
     alice, _ = await make_user("alice", bio="Coding daily", is_partner=True)
     stream = await insert_stream(db, alice["id"], viewer_count=42, title="Live now")
 
@@ -46,7 +54,9 @@ async def test_public_profile_hides_private_fields(client: TestClient, db: Any, 
     assert missing.status == 404
 
 
-async def test_own_profile_includes_private_fields(client: TestClient, make_user: Any) -> None:
+async def test_own_profile_includes_private_fields(
+    client: TestClient, make_user: Any
+) -> None:
     _, key = await make_user("alice")
 
     response = await client.get(ME, headers=bearer(key))
@@ -72,7 +82,10 @@ async def test_update_profile_fields(
         "bio": "Full-stack dev",
         "stream_title": "Morning coding",
         "stream_category_id": str(category["id"]),
-        "social_links": {"twitter": "https://twitter.com/alice", "github": "https://github.com/alice"},
+        "social_links": {
+            "twitter": "https://twitter.com/alice",
+            "github": "https://github.com/alice",
+        },
         "avatar_url": "https://cdn.example.com/a.png",
         "banner_url": "https://cdn.example.com/b.png",
     }
@@ -104,11 +117,17 @@ async def test_update_without_searchable_change_skips_outbox(
     assert await outbox_rows(db, alice["id"]) == before
 
 
-async def test_update_clears_optional_fields(client: TestClient, make_user: Any) -> None:
-    _, key = await make_user("alice", stream_title="Old title", avatar_url="https://cdn.example/a.png")
+async def test_update_clears_optional_fields(
+    client: TestClient, make_user: Any
+) -> None:
+    _, key = await make_user(
+        "alice", stream_title="Old title", avatar_url="https://cdn.example/a.png"
+    )
 
     response = await client.patch(
-        ME, json={"stream_title": None, "avatar_url": None, "social_links": {}}, headers=bearer(key)
+        ME,
+        json={"stream_title": None, "avatar_url": None, "social_links": {}},
+        headers=bearer(key),
     )
 
     body = await response.json()
@@ -118,11 +137,16 @@ async def test_update_clears_optional_fields(client: TestClient, make_user: Any)
     assert body["social_links"] == {}
 
 
-async def test_update_rejects_invalid_values(client: TestClient, make_user: Any) -> None:
+async def test_update_rejects_invalid_values(
+    client: TestClient, make_user: Any
+) -> None:
     _, key = await make_user("alice")
     cases = [
         ({"social_links": {"twitter": "javascript:alert(1)"}}, "social_links.twitter"),
-        ({"social_links": {"myspace": "https://myspace.com/a"}}, "social_links.myspace"),
+        (
+            {"social_links": {"myspace": "https://myspace.com/a"}},
+            "social_links.myspace",
+        ),
         ({"social_links": {"youtube": 5}}, "social_links.youtube"),
         ({"avatar_url": "ftp://example.com/a.png"}, "avatar_url"),
         ({"banner_url": "not a url"}, "banner_url"),
@@ -146,8 +170,12 @@ async def test_update_rejects_invalid_values(client: TestClient, make_user: Any)
 async def test_basic_user_profile(client: TestClient, db: Any, make_user: Any) -> None:
     alice, _ = await make_user("alice", display_name="Alice Chen", total_views=98432)
     _, bob_key = await make_user("bob")
-    await client.post("/api/v1/streams/users/alice/follow", json={}, headers=bearer(bob_key))
-    stream = await insert_stream(db, alice["id"], viewer_count=142, title="Standup coding")
+    await client.post(
+        "/api/v1/streams/users/alice/follow", json={}, headers=bearer(bob_key)
+    )
+    stream = await insert_stream(
+        db, alice["id"], viewer_count=142, title="Standup coding"
+    )
 
     response = await client.get("/api/v1/streams/users/alice/profile")
     offline = await client.get("/api/v1/streams/users/bob/profile")

@@ -28,12 +28,16 @@ async def create(client: TestClient, key: str, **overrides: Any) -> dict[str, An
     return await response.json()
 
 
-async def test_create_and_list_grouped_by_day(client: TestClient, make_user: Any) -> None:
+async def test_create_and_list_grouped_by_day(
+    client: TestClient, make_user: Any
+) -> None:
     _, key = await make_user("alice")
 
     created = await create(client, key)
     await create(client, key, start_time="09:00", end_time="10:00", title="Morning")
-    await create(client, key, day_of_week=5, start_time="23:00", end_time="01:00", title="Late")
+    await create(
+        client, key, day_of_week=5, start_time="23:00", end_time="01:00", title="Late"
+    )
     response = await client.get(ME, headers=bearer(key))
 
     assert created["day_name"] == "Tuesday"
@@ -44,13 +48,18 @@ async def test_create_and_list_grouped_by_day(client: TestClient, make_user: Any
     assert body["total"] == 3
     assert [day["day_name"] for day in body["days"]][:2] == ["Monday", "Tuesday"]
     assert len(body["days"]) == 7
-    assert [entry["title"] for entry in body["days"][1]["entries"]] == ["Morning", "Evening coding sessions"]
+    assert [entry["title"] for entry in body["days"][1]["entries"]] == [
+        "Morning",
+        "Evening coding sessions",
+    ]
     late = body["days"][5]["entries"][0]
     assert late["ends_next_day"] is True
     assert body["days"][0]["entries"] == []
 
 
-async def test_create_rejects_invalid_values(client: TestClient, make_user: Any) -> None:
+async def test_create_rejects_invalid_values(
+    client: TestClient, make_user: Any
+) -> None:
     _, key = await make_user("alice")
     cases = [
         ({"timezone": "Mars/Olympus"}, "timezone"),
@@ -66,7 +75,9 @@ async def test_create_rejects_invalid_values(client: TestClient, make_user: Any)
     ]
 
     for override, field in cases:
-        response = await client.post(ME, json={**ENTRY, **override}, headers=bearer(key))
+        response = await client.post(
+            ME, json={**ENTRY, **override}, headers=bearer(key)
+        )
         assert response.status == 422, override
         fields = [error["field"] for error in (await response.json())["errors"]]
         assert field in fields, (override, fields)
@@ -75,19 +86,31 @@ async def test_create_rejects_invalid_values(client: TestClient, make_user: Any)
     assert anonymous.status == 401
 
 
-async def test_update_and_delete_are_owner_only(client: TestClient, make_user: Any) -> None:
+async def test_update_and_delete_are_owner_only(
+    client: TestClient, make_user: Any
+) -> None:
     _, key = await make_user("alice")
     _, other_key = await make_user("mallory")
     entry = await create(client, key)
     path = f"{ME}/{entry['id']}"
 
-    updated = await client.patch(path, json={"end_time": "01:00", "title": "Long night"}, headers=bearer(key))
-    foreign_update = await client.patch(path, json={"title": "mine now"}, headers=bearer(other_key))
-    invalid = await client.patch(path, json={"start_time": "01:00"}, headers=bearer(key))
+    updated = await client.patch(
+        path, json={"end_time": "01:00", "title": "Long night"}, headers=bearer(key)
+    )
+    foreign_update = await client.patch(
+        path, json={"title": "mine now"}, headers=bearer(other_key)
+    )
+    invalid = await client.patch(
+        path, json={"start_time": "01:00"}, headers=bearer(key)
+    )
     null_day = await client.patch(path, json={"day_of_week": None}, headers=bearer(key))
-    bad_zone = await client.patch(path, json={"timezone": "Nowhere/Land"}, headers=bearer(key))
+    bad_zone = await client.patch(
+        path, json={"timezone": "Nowhere/Land"}, headers=bearer(key)
+    )
     foreign_delete = await client.delete(path, headers=bearer(other_key))
-    missing = await client.patch(f"{ME}/{uuid.uuid4()}", json={"title": "x"}, headers=bearer(key))
+    missing = await client.patch(
+        f"{ME}/{uuid.uuid4()}", json={"title": "x"}, headers=bearer(key)
+    )
     malformed = await client.delete(f"{ME}/not-a-uuid", headers=bearer(key))
 
     assert updated.status == 200, await updated.text()
@@ -158,7 +181,14 @@ async def test_upcoming_instances(client: TestClient, make_user: Any) -> None:
 async def test_ics_feed(client: TestClient, make_user: Any) -> None:
     _, key = await make_user("alice", display_name="Alice Chen")
     entry = await create(client, key)
-    await create(client, key, day_of_week=5, start_time="20:00", end_time="22:00", timezone="Australia/Sydney")
+    await create(
+        client,
+        key,
+        day_of_week=5,
+        start_time="20:00",
+        end_time="22:00",
+        timezone="Australia/Sydney",
+    )
 
     response = await client.get("/api/v1/streams/users/alice/schedule.ics")
 
@@ -173,7 +203,10 @@ async def test_ics_feed(client: TestClient, make_user: Any) -> None:
     assert event["DTSTART"].params["TZID"] == "America/New_York"
     assert event["RRULE"]["BYDAY"] == ["TU"]
     assert str(event["SUMMARY"]) == "Evening coding sessions"
-    assert sorted(tz["TZID"] for tz in calendar.timezones) == ["America/New_York", "Australia/Sydney"]
+    assert sorted(tz["TZID"] for tz in calendar.timezones) == [
+        "America/New_York",
+        "Australia/Sydney",
+    ]
 
 
 async def test_ics_feed_empty_and_unknown(client: TestClient, make_user: Any) -> None:

@@ -25,9 +25,14 @@ RECEIVE_TIMEOUT = 5.0
 
 
 @pytest.fixture
-async def hubs(base_settings: Settings, redis_client: Any) -> AsyncIterator[list[ChatHub]]:
+async def hubs(
+    base_settings: Settings, redis_client: Any
+) -> AsyncIterator[list[ChatHub]]:
     """Two hubs on separate Redis clients, as two API processes would have."""
-    clients = [redis.asyncio.Redis.from_url(TEST_REDIS_URL, decode_responses=True) for _ in range(2)]
+    clients = [
+        redis.asyncio.Redis.from_url(TEST_REDIS_URL, decode_responses=True)
+        for _ in range(2)
+    ]
     created = [ChatHub(client, base_settings) for client in clients]
     yield created
     for hub in created:
@@ -45,7 +50,9 @@ async def test_event_reaches_listeners_of_both_hubs(
 ) -> None:
     stream_id = uuid.uuid4()
     async with hubs[0].listen(stream_id) as first, hubs[1].listen(stream_id) as second:
-        await publish_chat_event(redis_client, base_settings, stream_id, {"type": "message", "n": 1})
+        await publish_chat_event(
+            redis_client, base_settings, stream_id, {"type": "message", "n": 1}
+        )
 
         assert await next_event(first) == {"type": "message", "n": 1}
         assert await next_event(second) == {"type": "message", "n": 1}
@@ -56,8 +63,12 @@ async def test_listener_ignores_other_streams(
 ) -> None:
     watched, other = uuid.uuid4(), uuid.uuid4()
     async with hubs[0].listen(watched) as listener:
-        await publish_chat_event(redis_client, base_settings, other, {"type": "message", "n": 1})
-        await publish_chat_event(redis_client, base_settings, watched, {"type": "message", "n": 2})
+        await publish_chat_event(
+            redis_client, base_settings, other, {"type": "message", "n": 1}
+        )
+        await publish_chat_event(
+            redis_client, base_settings, watched, {"type": "message", "n": 2}
+        )
 
         assert await next_event(listener) == {"type": "message", "n": 2}
         assert listener.queue.empty()
@@ -80,7 +91,9 @@ async def test_resubscribes_after_last_listener_leaves(
     assert subscribers == 0
 
     async with hubs[0].listen(stream_id) as listener:
-        await publish_chat_event(redis_client, base_settings, stream_id, {"type": "message", "n": 3})
+        await publish_chat_event(
+            redis_client, base_settings, stream_id, {"type": "message", "n": 3}
+        )
 
         assert await next_event(listener) == {"type": "message", "n": 3}
 

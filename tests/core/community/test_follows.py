@@ -18,7 +18,9 @@ from core.tables import users
 
 async def counters(db: Database, user_id: Any) -> tuple[int, int]:
     row = await db.fetch_one(
-        sa.select(users.c.follower_count, users.c.following_count).where(users.c.id == user_id)
+        sa.select(users.c.follower_count, users.c.following_count).where(
+            users.c.id == user_id
+        )
     )
     assert row is not None
     return row["follower_count"], row["following_count"]
@@ -26,10 +28,14 @@ async def counters(db: Database, user_id: Any) -> tuple[int, int]:
 
 async def real_counts(db: Database, user_id: Any) -> tuple[int, int]:
     followers = await db.fetch_value(
-        sa.select(sa.func.count()).select_from(follows_table).where(follows_table.c.followed_id == user_id)
+        sa.select(sa.func.count())
+        .select_from(follows_table)
+        .where(follows_table.c.followed_id == user_id)
     )
     following = await db.fetch_value(
-        sa.select(sa.func.count()).select_from(follows_table).where(follows_table.c.follower_id == user_id)
+        sa.select(sa.func.count())
+        .select_from(follows_table)
+        .where(follows_table.c.follower_id == user_id)
     )
     return followers, following
 
@@ -59,7 +65,9 @@ async def test_follow_rejects_self_and_repeat(db: Database, make_user: Any) -> N
     assert await counters(db, alice["id"]) == (0, 1)
 
 
-async def test_unfollow_unknown_or_absent_is_not_found(db: Database, make_user: Any) -> None:
+async def test_unfollow_unknown_or_absent_is_not_found(
+    db: Database, make_user: Any
+) -> None:
     alice, _ = await make_user("alice")
     await make_user("bob")
 
@@ -71,16 +79,23 @@ async def test_unfollow_unknown_or_absent_is_not_found(db: Database, make_user: 
     assert await counters(db, alice["id"]) == (0, 0)
 
 
-async def test_concurrent_follows_of_one_pair_create_one_edge(db: Database, make_user: Any) -> None:
+async def test_concurrent_follows_of_one_pair_create_one_edge(
+    db: Database, make_user: Any
+) -> None:
     alice, _ = await make_user("alice")
     bob, _ = await make_user("bob")
 
     results = await asyncio.gather(
-        *(follows.follow(db, alice["id"], "bob") for _ in range(8)), return_exceptions=True
+        *(follows.follow(db, alice["id"], "bob") for _ in range(8)),
+        return_exceptions=True,
     )
 
-    successes = [result for result in results if isinstance(result, follows.FollowResult)]
-    rejections = [result for result in results if isinstance(result, DomainRuleViolation)]
+    successes = [
+        result for result in results if isinstance(result, follows.FollowResult)
+    ]
+    rejections = [
+        result for result in results if isinstance(result, DomainRuleViolation)
+    ]
     assert len(successes) == 1
     assert len(rejections) == 7
     assert await real_counts(db, bob["id"]) == (1, 0)
@@ -97,7 +112,9 @@ async def test_counters_match_after_concurrent_follows_and_unfollows(
     randomizer.shuffle(pairs)
 
     # Every ordered pair at once, including A->B racing B->A.
-    await asyncio.gather(*(follows.follow(db, a["id"], b["username"]) for a, b in pairs))
+    await asyncio.gather(
+        *(follows.follow(db, a["id"], b["username"]) for a, b in pairs)
+    )
     leaving = pairs[: len(pairs) // 2]
     # Unfollow half of the edges while re-following some of them and
     # repeating some unfollows, all concurrently.
@@ -110,23 +127,32 @@ async def test_counters_match_after_concurrent_follows_and_unfollows(
     unexpected = [
         result
         for result in results
-        if isinstance(result, BaseException) and not isinstance(result, NotFound | DomainRuleViolation)
+        if isinstance(result, BaseException)
+        and not isinstance(result, NotFound | DomainRuleViolation)
     ]
     assert unexpected == []
-    total_edges = await db.fetch_value(sa.select(sa.func.count()).select_from(follows_table))
+    total_edges = await db.fetch_value(
+        sa.select(sa.func.count()).select_from(follows_table)
+    )
     assert total_edges == len(pairs) - len(leaving)
     for person in people:
-        assert await counters(db, person["id"]) == await real_counts(db, person["id"]), person["username"]
+        assert await counters(db, person["id"]) == await real_counts(
+            db, person["id"]
+        ), person["username"]
 
 
-async def test_follow_lists_newest_first_with_totals(db: Database, make_user: Any) -> None:
+async def test_follow_lists_newest_first_with_totals(
+    db: Database, make_user: Any
+) -> None:
     star, _ = await make_user("star")
     fans = [(await make_user(f"fan_{index}"))[0] for index in range(3)]
     for fan in fans:
         await follows.follow(db, fan["id"], "star")
 
     rows, total = await follows.list_followers(db, "star", page=1, per_page=2)
-    following, following_total = await follows.list_following(db, "fan_0", page=1, per_page=20)
+    following, following_total = await follows.list_following(
+        db, "fan_0", page=1, per_page=20
+    )
 
     assert total == 3
     assert [row["username"] for row in rows] == ["fan_2", "fan_1"]

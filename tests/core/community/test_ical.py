@@ -16,7 +16,9 @@ OWNER = {"username": "alice", "display_name": "Alice Chen"}
 CREATED = datetime(2026, 2, 20, 12, 0, tzinfo=UTC)
 
 
-def make_entry(day_of_week: int, start: time, end: time, timezone: str, title: str = "") -> dict:
+def make_entry(
+    day_of_week: int, start: time, end: time, timezone: str, title: str = ""
+) -> dict:
     return {
         "id": uuid.uuid4(),
         "day_of_week": day_of_week,
@@ -81,7 +83,9 @@ def test_feed_overnight_entry_ends_next_day() -> None:
 
 
 def test_feed_untitled_entry_gets_owner_summary() -> None:
-    (event,) = icalendar.Calendar.from_ical(render([make_entry(2, time(9), time(10), "UTC")])).events
+    (event,) = icalendar.Calendar.from_ical(
+        render([make_entry(2, time(9), time(10), "UTC")])
+    ).events
 
     assert str(event["SUMMARY"]) == "Alice Chen live"
 
@@ -95,7 +99,10 @@ def test_feed_has_one_vtimezone_per_zone() -> None:
 
     parsed = icalendar.Calendar.from_ical(render(entries))
 
-    assert sorted(tz["TZID"] for tz in parsed.timezones) == ["America/New_York", "Australia/Sydney"]
+    assert sorted(tz["TZID"] for tz in parsed.timezones) == [
+        "America/New_York",
+        "Australia/Sydney",
+    ]
     assert len(parsed.events) == 3
 
 
@@ -124,11 +131,15 @@ def test_feed_vtimezone_matches_zoneinfo_across_dst(
     dtstart = event.decoded("DTSTART").replace(tzinfo=None)
     rule = rrulestr(event["RRULE"].to_ical().decode(), dtstart=dtstart)
 
-    wall_starts = rule.between(window_start.replace(tzinfo=None), datetime(2027, 1, 1))[:4]
+    wall_starts = rule.between(window_start.replace(tzinfo=None), datetime(2027, 1, 1))[
+        :4
+    ]
     feed_starts = [start.replace(tzinfo=feed_zone) for start in wall_starts]
     expected = upcoming_occurrences([entry], window_start, 28)
 
-    assert [start.utcoffset().total_seconds() / 3600 for start in feed_starts] == expected_offsets
+    assert [
+        start.utcoffset().total_seconds() / 3600 for start in feed_starts
+    ] == expected_offsets
     assert [start.astimezone(UTC) for start in feed_starts] == [
         occurrence.starts_at.astimezone(UTC) for occurrence in expected
     ]

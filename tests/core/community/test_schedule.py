@@ -23,7 +23,9 @@ NEW_YORK = ZoneInfo("America/New_York")
 SYDNEY = ZoneInfo("Australia/Sydney")
 
 
-def make_entry(day_of_week: int, start: str, end: str, timezone: str, title: str = "") -> dict:
+def make_entry(
+    day_of_week: int, start: str, end: str, timezone: str, title: str = ""
+) -> dict:
     return {
         "id": uuid.uuid4(),
         "day_of_week": day_of_week,
@@ -41,7 +43,9 @@ def test_parse_wall_time_accepts_hh_mm(value: str) -> None:
     assert f"{parsed:%H:%M}" == value
 
 
-@pytest.mark.parametrize("value", ["24:00", "7:30", "18:60", "18:30:00", "6pm", "", " 18:30"])
+@pytest.mark.parametrize(
+    "value", ["24:00", "7:30", "18:60", "18:30:00", "6pm", "", " 18:30"]
+)
 def test_parse_wall_time_rejects_malformed(value: str) -> None:
     with pytest.raises(InvalidInput) as raised:
         parse_wall_time(value, "start_time")
@@ -49,7 +53,9 @@ def test_parse_wall_time_rejects_malformed(value: str) -> None:
     assert raised.value.errors[0].field == "start_time"
 
 
-@pytest.mark.parametrize("name", ["Mars/Olympus", "america/new_york", "../../etc/passwd", ""])
+@pytest.mark.parametrize(
+    "name", ["Mars/Olympus", "america/new_york", "../../etc/passwd", ""]
+)
 def test_load_timezone_rejects_unknown(name: str) -> None:
     with pytest.raises(InvalidInput) as raised:
         load_timezone(name)
@@ -93,7 +99,10 @@ def test_upcoming_new_york_spring_forward() -> None:
 
     found = upcoming_occurrences([entry], now, 14)
 
-    assert [o.starts_at.date().isoformat() for o in found] == ["2026-03-02", "2026-03-09"]
+    assert [o.starts_at.date().isoformat() for o in found] == [
+        "2026-03-02",
+        "2026-03-09",
+    ]
     assert [f"{o.starts_at:%H:%M}" for o in found] == ["18:00", "18:00"]
     assert found[0].starts_at.astimezone(UTC) == datetime(2026, 3, 2, 23, 0, tzinfo=UTC)
     assert found[1].starts_at.astimezone(UTC) == datetime(2026, 3, 9, 22, 0, tzinfo=UTC)
@@ -136,7 +145,9 @@ def test_upcoming_new_york_repeated_hour() -> None:
     found = upcoming_occurrences([entry], now, 1)
 
     assert len(found) == 1
-    assert found[0].starts_at.astimezone(UTC) == datetime(2026, 11, 1, 5, 30, tzinfo=UTC)
+    assert found[0].starts_at.astimezone(UTC) == datetime(
+        2026, 11, 1, 5, 30, tzinfo=UTC
+    )
     assert found[0].ends_at.astimezone(UTC) == datetime(2026, 11, 1, 7, 30, tzinfo=UTC)
 
 
@@ -152,7 +163,9 @@ def test_upcoming_sydney_dst_end() -> None:
         "2026-04-11 20:00",
     ]
     assert found[0].starts_at.astimezone(UTC) == datetime(2026, 4, 4, 9, 0, tzinfo=UTC)
-    assert found[1].starts_at.astimezone(UTC) == datetime(2026, 4, 11, 10, 0, tzinfo=UTC)
+    assert found[1].starts_at.astimezone(UTC) == datetime(
+        2026, 4, 11, 10, 0, tzinfo=UTC
+    )
 
 
 def test_upcoming_sydney_dst_start() -> None:

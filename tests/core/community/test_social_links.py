@@ -52,7 +52,11 @@ def test_social_links_rejects_unknown_name() -> None:
 def test_social_links_names_every_bad_field() -> None:
     with pytest.raises(InvalidInput) as raised:
         validate_social_links(
-            {"twitter": "nope", "github": "https://github.com/a", "orkut": "https://o.com"}
+            {
+                "twitter": "nope",
+                "github": "https://github.com/a",
+                "orkut": "https://o.com",
+            }
         )
 
     assert sorted(error.field for error in raised.value.errors) == [
