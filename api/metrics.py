@@ -23,7 +23,7 @@ REQUESTS = Counter(
 LATENCY = Histogram(
     "http_request_duration_seconds",
     "Time from receiving a request to returning its response.",
-    ["method", "route"],
+    ["method", "route", "status"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
 )
 IN_PROGRESS = Gauge(
@@ -55,7 +55,9 @@ async def metrics_middleware(request: web.Request, handler: Any) -> web.StreamRe
         in_progress.dec()
         route = _route_label(request)
         REQUESTS.labels(request.method, route, str(status)).inc()
-        LATENCY.labels(request.method, route).observe(time.perf_counter() - started)
+        LATENCY.labels(request.method, route, str(status)).observe(
+            time.perf_counter() - started
+        )
 
 
 async def metrics(request: web.Request) -> web.Response:

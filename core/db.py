@@ -34,6 +34,10 @@ IntegrityError = psycopg2.IntegrityError
 UniqueViolation = psycopg2.errors.UniqueViolation
 ForeignKeyViolation = psycopg2.errors.ForeignKeyViolation
 
+#: Deepest item a paginated list reaches, and the largest total it counts.
+#: Both bound the cost of a list request however large the table grows.
+MAX_LIST_DEPTH = 10_000
+
 Row = dict[str, Any]
 Statement = ClauseElement | str
 
@@ -190,3 +194,17 @@ async def delete_in_batches(
         deleted += count
         if count < batch_size:
             return deleted
+
+
+async def count_up_to(
+    conn: Connection | Database, query: sa.Select[Any], limit: int = MAX_LIST_DEPTH
+) -> int:
+    """Count the rows ``query`` returns, stopping at ``limit``.
+
+    The count reads at most ``limit`` rows, so its cost does not grow with
+    the table. Totals of lists are reported this way, capped at ``limit``.
+    """
+    bounded = query.limit(limit).subquery()
+    return int(
+        await conn.fetch_value(sa.select(sa.func.count()).select_from(bounded)) or 0
+    )

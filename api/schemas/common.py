@@ -1,8 +1,10 @@
-"""Schemas shared by several resources: pagination and the embedded user card."""
+"""Schemas shared by several resources: pagination."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from core.db import MAX_LIST_DEPTH
 
 MAX_PER_PAGE = 100
 
@@ -14,6 +16,17 @@ class PageQuery(BaseModel):
     per_page: int = Field(
         default=20, ge=1, le=MAX_PER_PAGE, description="Items per page (max 100)"
     )
+
+    @model_validator(mode="after")
+    def _check_depth(self) -> PageQuery:
+        # Pages are read with OFFSET, whose cost grows with the depth, so the
+        # depth is bounded: narrow the filters to reach older items.
+        if self.page * self.per_page > MAX_LIST_DEPTH:
+            raise ValueError(
+                f"page {self.page} with per_page {self.per_page} reaches past item "
+                f"{MAX_LIST_DEPTH}; narrow the filters instead of paging deeper"
+            )
+        return self
 
     @property
     def offset(self) -> int:

@@ -16,7 +16,7 @@ from uuid import UUID
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from core.db import Connection, Database
+from core.db import Connection, Database, count_up_to
 from core.errors import DomainRuleViolation, NotFound
 from core.identity import get_user_by_username
 from core.tables import follows, streams, users
@@ -216,8 +216,8 @@ async def list_followed_live_streams(
     joined = follows.join(streams, streams.c.user_id == follows.c.followed_id).join(
         users, users.c.id == streams.c.user_id
     )
-    total = await db.fetch_value(
-        sa.select(sa.func.count()).select_from(joined).where(condition)
+    total = await count_up_to(
+        db, sa.select(streams.c.id).select_from(joined).where(condition)
     )
     rows = await db.fetch_all(
         sa.select(

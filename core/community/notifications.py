@@ -14,7 +14,7 @@ from uuid import UUID
 import sqlalchemy as sa
 
 from core.clock import utc_now
-from core.db import Database
+from core.db import Database, count_up_to
 from core.errors import NotFound
 from core.tables import notifications, streams, users
 
@@ -65,10 +65,8 @@ async def list_notifications(
     db: Database, user_id: UUID, *, page: int, per_page: int
 ) -> tuple[list[dict[str, Any]], int]:
     """Return one page of ``user_id``'s notifications, newest first, and the total."""
-    total = await db.fetch_value(
-        sa.select(sa.func.count())
-        .select_from(notifications)
-        .where(notifications.c.user_id == user_id)
+    total = await count_up_to(
+        db, sa.select(notifications.c.id).where(notifications.c.user_id == user_id)
     )
     # The stored data keeps the stream title from when the event happened, but
     # the current title wins while the stream still exists.

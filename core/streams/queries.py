@@ -12,7 +12,7 @@ from uuid import UUID
 
 import sqlalchemy as sa
 
-from core.db import Connection, Database, Row
+from core.db import Connection, Database, Row, count_up_to
 from core.tables import streams, users
 
 StatusFilter = Literal["live", "ended", "all"]
@@ -112,10 +112,8 @@ async def get_live_stream_of_user(
 async def _count(
     conn: Connection | Database, conditions: list[sa.ColumnElement[bool]]
 ) -> int:
-    # NOTE: this counts the matching rows, so its cost grows with them. Totals
-    # of constant cost would need a maintained counter per filter.
-    statement = sa.select(sa.func.count()).select_from(streams).where(*conditions)
-    return int(await conn.fetch_value(statement) or 0)
+    """Count matching streams up to ``MAX_LIST_DEPTH``, the deepest page reachable."""
+    return await count_up_to(conn, sa.select(streams.c.id).where(*conditions))
 
 
 async def list_public_streams(

@@ -46,3 +46,17 @@ async def test_categories_per_page_over_limit_is_422(client):
 
     assert response.status == 422
     assert (await response.json())["errors"][0]["field"] == "per_page"
+
+
+async def test_categories_page_beyond_depth_is_422(client):
+    response = await client.get("/api/v1/categories?page=101&per_page=100")
+
+    assert response.status == 422
+    errors = (await response.json())["errors"]
+    assert "page 101 with per_page 100" in errors[0]["message"]
+
+
+async def test_categories_deepest_page_allowed(client):
+    response = await client.get("/api/v1/categories?page=100&per_page=100")
+
+    assert response.status == 200
