@@ -6,8 +6,9 @@ every live stream:
 
 - input live: ``last_signal_at`` moves to now, because the encoder is
   connected;
-- input not live, and the last signal is older than the reconnect window:
-  the stream ends with reason ``reconciled``;
+- input not live, or gone at Cloudflare (deleted, or forgotten by a
+  restarted emulator), and the last signal is older than the reconnect
+  window: the stream ends with reason ``reconciled``;
 - input not live within the window, or the lifecycle call failed: nothing
   changes; the next run looks again.
 """
@@ -22,7 +23,7 @@ from uuid import UUID
 
 import sqlalchemy as sa
 
-from core.cloudflare import CloudflareError, CloudflareStream
+from core.cloudflare import CloudflareError, CloudflareStream, LiveInputNotFound
 from core.db import Database
 from core.events import EventSink
 from core.streams.lifecycle import end_stream
@@ -47,6 +48,14 @@ async def _is_live(
 ) -> bool | None:
     try:
         lifecycle = await cloudflare.get_lifecycle(uid)
+    except LiveInputNotFound:
+        # No input, so no encoder can be connected to it.
+        logger.warning(
+            "live input of a live stream not found stream_id=%s live_input_uid=%s",
+            stream_id,
+            uid,
+        )
+        return False
     except CloudflareError as error:
         logger.warning(
             "lifecycle check failed stream_id=%s live_input_uid=%s error=%s",

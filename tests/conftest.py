@@ -98,6 +98,9 @@ def base_settings(database_url: str, redis_namespace: str, tmp_path: Path) -> Se
         cloudflare_max_retries=1,
         media_root=tmp_path / "media",
         stream_reconnect_window_seconds=0.3,
+        # Until a test points it at its own app, the emulator posts to a closed
+        # port, never to an API that ``make run`` may have on the default port.
+        emulator_webhook_url="http://127.0.0.1:9/webhooks/cloudflare",
     )
 
 

@@ -7,7 +7,11 @@ counts; other arguments go to Dramatiq's command line unchanged, e.g.
 
 from __future__ import annotations
 
+import os
+import shutil
 import sys
+import tempfile
+from pathlib import Path
 
 from dramatiq.cli import main as dramatiq_main
 from dramatiq.cli import make_argument_parser
@@ -15,8 +19,26 @@ from dramatiq.cli import make_argument_parser
 from core.settings import get_settings
 
 
+def prepare_metrics_directory(namespace: str) -> Path:
+    """Give this deployment's workers their own, empty Prometheus directory.
+
+    Dramatiq's Prometheus middleware keeps one file per worker process in
+    ``$dramatiq_prom_db`` (default ``/tmp/dramatiq-prometheus``, shared by
+    every Dramatiq program on the host) and sums them all. A directory per
+    Redis namespace, emptied at start, reports this deployment's live
+    processes only.
+    """
+    directory = Path(tempfile.gettempdir()) / f"dramatiq-prometheus-{namespace}"
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    return directory
+
+
 def main(argv: list[str]) -> int:
     settings = get_settings()
+    os.environ["dramatiq_prom_db"] = str(
+        prepare_metrics_directory(settings.redis_namespace)
+    )
     arguments = make_argument_parser().parse_args(
         [
             "workers",

@@ -56,6 +56,29 @@ async def test_reconciliation_ends_lost_stream(
     assert healthy_row["last_signal_at"] > long_ago
 
 
+async def test_reconciliation_ends_stream_of_missing_input(
+    stub_worker, db, cloudflare_emulator, make_user
+):
+    long_ago = utc_now() - timedelta(minutes=10)
+    user, _ = await make_user()
+    stream_id, uid = await insert_stream(
+        db,
+        cloudflare_emulator.state,
+        user["id"],
+        connected=False,
+        started_at=long_ago,
+        last_signal_at=long_ago,
+    )
+    cloudflare_emulator.state.delete_input(uid)
+
+    reconcile_live_streams.send(utc_now().isoformat())
+    await stub_worker.drain()
+
+    row = await stream_row(db, stream_id)
+    assert row["status"] == "ended"
+    assert row["end_reason"] == "reconciled"
+
+
 async def test_reconciliation_duplicate_delivery(
     stub_worker, db, cloudflare_emulator, make_user
 ):
