@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from api.http import InvalidField
 from core.db import MAX_LIST_DEPTH
 
 MAX_PER_PAGE = 100
@@ -22,9 +23,10 @@ class PageQuery(BaseModel):
         # Pages are read with OFFSET, whose cost grows with the depth, so the
         # depth is bounded: narrow the filters to reach older items.
         if self.page * self.per_page > MAX_LIST_DEPTH:
-            raise ValueError(
+            raise InvalidField(
+                "page",
                 f"page {self.page} with per_page {self.per_page} reaches past item "
-                f"{MAX_LIST_DEPTH}; narrow the filters instead of paging deeper"
+                f"{MAX_LIST_DEPTH}; narrow the filters instead of paging deeper",
             )
         return self
 

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from api.http import InvalidField
 from api.schemas.common import MAX_PER_PAGE
 from api.schemas.streams import Streamer
 from search_index.interfaces import MAX_SEARCH_WINDOW, StreamQuery
@@ -52,12 +53,13 @@ class StreamSearchQuery(BaseModel):
     @model_validator(mode="after")
     def _check_window(self) -> StreamSearchQuery:
         if self.page * self.per_page > MAX_SEARCH_WINDOW:
-            raise ValueError(
+            raise InvalidField(
+                "page",
                 f"page * per_page must be at most {MAX_SEARCH_WINDOW}; "
-                "narrow the query or filters instead of paging deeper"
+                "narrow the query or filters instead of paging deeper",
             )
         if self.start_date and self.end_date and self.start_date > self.end_date:
-            raise ValueError("start_date must not be after end_date")
+            raise InvalidField("end_date", "end_date must not be before start_date")
         return self
 
     def to_stream_query(self) -> StreamQuery:

@@ -53,6 +53,7 @@ async def test_categories_page_beyond_depth_is_422(client):
 
     assert response.status == 422
     errors = (await response.json())["errors"]
+    assert errors[0]["field"] == "page"
     assert "page 101 with per_page 100" in errors[0]["message"]
 
 

@@ -105,6 +105,31 @@ async def test_search_rejects_out_of_range(
 
 
 @pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"query": "ok", "page": "101", "per_page": "100"}, "page"),
+        (
+            {
+                "query": "ok",
+                "start_date": "2026-02-01T00:00:00Z",
+                "end_date": "2026-01-01T00:00:00Z",
+            },
+            "end_date",
+        ),
+        ({"query": "ok", "per_page": "0"}, "per_page"),
+    ],
+)
+async def test_search_422_names_field(
+    client: TestClient, params: dict[str, str], field: str
+) -> None:
+    response = await client.get(SEARCH, params=params)
+
+    problem = await response.json()
+    assert [error["field"] for error in problem["errors"]] == [field]
+    assert field in problem["detail"]
+
+
+@pytest.mark.parametrize(
     ("path", "params"),
     [
         ("/suggestions", {}),
