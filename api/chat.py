@@ -237,7 +237,7 @@ async def _wait_for_close(socket: web.WebSocketResponse) -> None:
 
 @routes.get(
     f"{_CHAT}/ws",
-    responses={404: "Unknown stream"},
+    responses={400: "Not a WebSocket upgrade request", 404: "Unknown stream"},
     summary="Receive chat events over a WebSocket",
 )
 async def chat_websocket(request: web.Request) -> web.WebSocketResponse:

@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass
 
 from aiohttp import BodyPartReader, web
+from aiohttp.http_exceptions import BadHttpMessage
 
 from api.auth import require_user
 from api.http import empty_response, json_response
@@ -93,10 +94,12 @@ async def read_upload(request: web.Request, max_bytes: int) -> bytes:
                 return await _read_part(part, max_bytes)
             # Other parts are read and dropped, within the same overall budget.
             skipped += await _drain_part(part, body_limit - skipped)
-    except ValueError as err:
-        # aiohttp's multipart reader raises ValueError on a broken body.
+    except (ValueError, BadHttpMessage) as err:
+        # aiohttp's multipart reader raises ValueError on a broken body and
+        # BadHttpMessage on a part header it cannot parse.
+        reason = err.message if isinstance(err, BadHttpMessage) else err
         raise InvalidInput(
-            f"multipart body is malformed ({err}); send multipart/form-data "
+            f"multipart body is malformed ({reason}); send multipart/form-data "
             "with the image in a part named file"
         ) from err
     raise InvalidInput(

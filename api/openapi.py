@@ -36,6 +36,10 @@ class RouteSpec:
     response: type[BaseModel] | None = None
     responses: dict[int, str] = field(default_factory=dict)
     content_type: str | None = None
+    #: Whether the handler reads ``body`` with ``api.http.read_json``, which
+    #: rejects other content types with 415. The app rejects bodies over its
+    #: size limit with 413.
+    json_body_checked: bool = True
 
 
 class ApiRoutes:
@@ -59,6 +63,7 @@ class ApiRoutes:
         status: int = 200,
         responses: dict[int, str] | None = None,
         content_type: str | None = None,
+        json_body_checked: bool = True,
     ) -> Callable[[Handler], Handler]:
         def decorator(handler: Handler) -> Handler:
             self.specs.append(
@@ -75,6 +80,7 @@ class ApiRoutes:
                     response=response,
                     responses=responses or {},
                     content_type=content_type,
+                    json_body_checked=json_body_checked,
                 )
             )
             return handler
@@ -130,6 +136,11 @@ _DEFAULT_ERRORS = {
     "required": {401: "Missing or invalid API key", 422: "Invalid body or query"},
     "optional": {401: "Invalid API key", 422: "Invalid body or query"},
     "none": {422: "Invalid body or query"},
+}
+
+_JSON_BODY_ERRORS = {
+    413: "Body larger than 1 MiB",
+    415: "Content-Type is not application/json",
 }
 
 
@@ -219,7 +230,10 @@ def build_openapi(
                 "application/json": {"schema": refs[(spec.response, mode)]}
             }
         operation["responses"][str(spec.status)] = success
-        problems = {**_DEFAULT_ERRORS[spec.auth], **spec.responses}
+        problems = dict(_DEFAULT_ERRORS[spec.auth])
+        if spec.body is not None and spec.json_body_checked:
+            problems.update(_JSON_BODY_ERRORS)
+        problems.update(spec.responses)
         for status, description in sorted(problems.items()):
             operation["responses"][str(status)] = {
                 "description": description,

@@ -103,6 +103,23 @@ async def problem_middleware(request: web.Request, handler: Any) -> web.StreamRe
         return problem_response(
             error.status, detail, instance=request.path, headers=headers
         )
+    except web.RequestPayloadError as error:
+        # aiohttp raises this while reading a body it cannot decode, such as
+        # one whose Content-Encoding does not match its bytes. The last line
+        # of the message names the cause.
+        reason = str(error).strip().splitlines()[-1].strip()
+        logger.info(
+            "unreadable request body method=%s path=%s error=%s",
+            request.method,
+            request.path,
+            reason,
+        )
+        return problem_response(
+            400,
+            f"request body could not be read ({reason}); check Content-Encoding "
+            "and send the body again",
+            instance=request.path,
+        )
     except asyncio.CancelledError:
         raise
     except Exception:

@@ -323,7 +323,11 @@ _REGENERATE_SPEC = {
     "summary": "Rotate the stream key at Cloudflare, which revokes the old key",
     "response": Ingest,
     "auth": "required",
-    "responses": {**_OWNER_ERRORS, 502: "Cloudflare failed to rotate the keys"},
+    "responses": {
+        **_OWNER_ERRORS,
+        409: "Another key rotation of the stream is running",
+        502: "Cloudflare failed to rotate the keys",
+    },
 }
 
 

@@ -70,7 +70,9 @@ async def verify_password(password_hash: str, password: str) -> bool:
 
 
 def hash_api_key(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
+    # aiohttp decodes header bytes that are not UTF-8 to lone surrogates, and
+    # surrogateescape turns them back into those bytes instead of raising.
+    return hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def check_username(username: str) -> None:
@@ -126,6 +128,10 @@ async def create_user(
 
 
 async def get_user_by_username(db: Database | Connection, username: str) -> dict:
+    # A username from a URL path may contain U+0000, which no stored username
+    # has and which PostgreSQL rejects in a query parameter.
+    if "\x00" in username:
+        raise NotFound(f"user {username!r} not found")
     row = await db.fetch_one(
         sa.select(users).where(sa.func.lower(users.c.username) == username.lower())
     )

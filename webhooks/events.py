@@ -43,7 +43,13 @@ def parse_timestamp(value: Any) -> datetime:
         raise ValueError("must be an RFC 3339 timestamp string")
     if parsed.tzinfo is None:
         raise ValueError("must carry a time zone, e.g. a trailing Z")
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError as error:
+        # An offset can push a time at either end of year 1..9999 out of range.
+        raise ValueError(
+            "is outside the years 1 to 9999 once converted to UTC"
+        ) from error
 
 
 class ErrorDetail(BaseModel):

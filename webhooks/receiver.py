@@ -5,7 +5,8 @@ The ``cf-webhook-auth`` header must equal ``CLOUDFLARE_WEBHOOK_SECRET``
 its outcome and gets a 200 response. That includes Cloudflare's destination
 test message and notifications for unknown inputs. The only errors are a
 missing or wrong secret (401), a body that is not a notification (422) and an
-oversized body (413).
+oversized body (413). A body with a string containing U+0000 is also 422,
+because ``jsonb`` cannot store that character.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import orjson
 from aiohttp import web
 from pydantic import BaseModel
 
-from api.http import json_response, validate
+from api.http import json_response, reject_nul_characters, validate
 from api.keys import CLOUDFLARE, DATABASE, EVENTS, SETTINGS
 from api.openapi import ApiRoutes
 from core.clock import utc_now
@@ -97,6 +98,7 @@ def _schedule_end_check(app: web.Application, stream_id: UUID, delay: float) -> 
     tag="webhooks",
     body=Notification,
     responses={401: "Missing or wrong cf-webhook-auth secret", 413: "Body too large"},
+    json_body_checked=False,
 )
 async def receive(request: web.Request) -> web.Response:
     """Apply a live-input notification. Duplicates and stale ones change nothing."""
@@ -109,6 +111,7 @@ async def receive(request: web.Request) -> web.Response:
             "webhook body is not valid JSON",
             [FieldError("body", "body", "not valid JSON")],
         ) from error
+    reject_nul_characters(body, "body")
     notification = validate(Notification, body, "body")
 
     result = await process_notification(request.app[DATABASE], notification, body)

@@ -37,7 +37,9 @@ _WALL_TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 @functools.cache
 def _known_timezones() -> frozenset[str]:
     # NOTE: the first call walks the tz database on disk, once per process.
-    return frozenset(zoneinfo.available_timezones())
+    # Debian's tzdata package (Debian 12) links "localtime" to /etc/localtime,
+    # the host's own zone. It is no IANA name and can differ between hosts.
+    return frozenset(zoneinfo.available_timezones()) - {"localtime"}
 
 
 def load_timezone(name: str, field: str = "timezone") -> zoneinfo.ZoneInfo:

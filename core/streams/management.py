@@ -8,10 +8,12 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+import sqlalchemy as sa
+
 from core.clock import utc_now
 from core.cloudflare import CloudflareError, CloudflareStream
 from core.db import Database, Row
-from core.errors import DomainRuleViolation, NotFound, PermissionDenied
+from core.errors import Conflict, DomainRuleViolation, NotFound, PermissionDenied
 from core.events import EventSink, LiveInputDeletionQueued, StreamChanged, StreamDeleted
 from core.search_outbox import record_search_change
 from core.streams.creation import check_category_exists
@@ -169,12 +171,30 @@ async def regenerate_stream_key(
     """Rotate the live input's keys at Cloudflare and store the new credentials.
 
     The live input uid and the playback URL stay the same; the old key stops
-    working at Cloudflare.
+    working at Cloudflare. Raises ``Conflict`` while another rotation of the
+    same stream is running.
     """
     row = await get_owned_stream(db, stream_id, user_id)
-    live_input = await cloudflare.rotate_live_input_keys(row["live_input_uid"])
 
     async with db.transaction() as conn:
+        # Cloudflare keeps the key of the rotation it ran last, and two
+        # concurrent rotations could store their keys in the other order, so
+        # rotations of one stream run one at a time. The advisory lock leaves
+        # the row free for webhooks while Cloudflare is called.
+        # NOTE: the pooled connection stays checked out during that call.
+        acquired = await conn.fetch_value(
+            sa.select(
+                sa.func.pg_try_advisory_xact_lock(
+                    sa.func.hashtext(f"stream_key_rotation:{stream_id}")
+                )
+            )
+        )
+        if not acquired:
+            raise Conflict(
+                f"a stream key rotation of stream {stream_id} is already running: "
+                "retry when it has finished"
+            )
+        live_input = await cloudflare.rotate_live_input_keys(row["live_input_uid"])
         if await lock_stream(conn, stream_id) is None:
             raise NotFound(f"stream {stream_id} not found")
         await conn.execute(

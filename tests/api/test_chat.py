@@ -387,3 +387,17 @@ async def test_websocket_unknown_stream_is_404(client: TestClient) -> None:
     response = await client.get(chat_path(uuid.uuid4(), "/ws"))
 
     assert response.status == 404
+
+
+async def test_websocket_without_upgrade_is_400(
+    client: TestClient, db: Any, make_user: Any
+) -> None:
+    chat = await setup_chat(db, make_user, client)
+
+    response = await client.get(chat_path(chat["stream"]["id"], "/ws"))
+    document = await (await client.get("/api/v1/openapi.json")).json()
+
+    assert response.status == 400
+    assert response.content_type == "application/problem+json"
+    operation = document["paths"]["/api/v1/streams/{stream_id}/chat/ws"]["get"]
+    assert "400" in operation["responses"]

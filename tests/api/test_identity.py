@@ -205,3 +205,23 @@ async def test_me_without_valid_key_is_401(client, header):
     assert response.status == 401
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
     assert response.content_type == "application/problem+json"
+
+
+async def test_me_with_non_utf8_key_is_401(client):
+    host, port = client.server.host, client.server.port
+    reader, writer = await asyncio.open_connection(host, port)
+    request = (
+        b"GET /api/v1/auth/me HTTP/1.1\r\n"
+        + f"Host: {host}:{port}\r\n".encode()
+        + b"Authorization: Bearer lsk_\xff\xfe\r\n"
+        + b"Connection: close\r\n"
+        + b"\r\n"
+    )
+    writer.write(request)
+    await writer.drain()
+    try:
+        status_line = await asyncio.wait_for(reader.readline(), timeout=10)
+    finally:
+        writer.close()
+
+    assert status_line.startswith(b"HTTP/1.1 401"), status_line

@@ -273,6 +273,29 @@ async def test_upload_requires_multipart(
     assert "multipart/form-data" in (await response.json())["detail"]
 
 
+async def test_upload_with_invalid_part_header_is_422(
+    client: TestClient, make_user: UserFactory, auth: Any
+) -> None:
+    _, key = await make_user()
+    # A control character in a part header breaks HTTP header syntax.
+    body = (
+        b"--xyz\r\n"
+        b'Content-Disposition: form-data; name="\x01file"\r\n'
+        b"\r\n"
+        b"abc\r\n"
+        b"--xyz--\r\n"
+    )
+
+    response = await client.post(
+        AVATAR_PATH,
+        data=body,
+        headers={**auth(key), "Content-Type": "multipart/form-data; boundary=xyz"},
+    )
+
+    assert response.status == 422, await response.text()
+    assert "multipart body is malformed" in (await response.json())["detail"]
+
+
 async def test_upload_requires_file_part(
     client: TestClient, make_user: UserFactory, auth: Any
 ) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
 from aiohttp import web
+from yarl import URL
 
 from api.app import create_app
 from api.keys import DATABASE
@@ -113,3 +115,124 @@ def test_openapi_path_strips_nested_regex():
     path = "/api/v1/streams/{stream_id:[0-9a-fA-F-]{36}}/users/{user_id}/badges"
 
     assert openapi_path(path) == "/api/v1/streams/{stream_id}/users/{user_id}/badges"
+
+
+NUL_BODY_CASES = [
+    (
+        "/api/v1/auth/register",
+        "post",
+        {
+            "username": "nul_body",
+            "email": "nul@example.com",
+            "password": "a\x00b1234567",
+        },
+        "password",
+    ),
+    ("/api/v1/auth/login", "post", {"login": "a\x00b", "password": "x"}, "login"),
+    ("/api/v1/auth/api-keys", "post", {"name": "a\x00b"}, "name"),
+    ("/api/v1/streams/", "post", {"title": "a\x00b"}, "title"),
+    ("/api/v1/streams/me/profile", "patch", {"bio": "a\x00b"}, "bio"),
+    (
+        "/api/v1/streams/me/profile",
+        "patch",
+        {"social_links": {"github": "https://github.com/\x00"}},
+        "social_links.github",
+    ),
+    (
+        "/api/v1/streams/me/schedule",
+        "post",
+        {
+            "day_of_week": 1,
+            "start_time": "10:00",
+            "end_time": "11:00",
+            "timezone": "UTC",
+            "title": "a\x00b",
+        },
+        "title",
+    ),
+]
+
+
+@pytest.mark.parametrize(("path", "method", "body", "field"), NUL_BODY_CASES)
+async def test_nul_in_body_string_is_422(
+    client, make_user, auth, path, method, body, field
+):
+    _, key = await make_user()
+
+    response = await getattr(client, method)(path, json=body, headers=auth(key))
+
+    assert response.status == 422, await response.text()
+    problem = await response.json()
+    assert response.content_type == "application/problem+json"
+    assert problem["errors"][0]["location"] == "body"
+    assert problem["errors"][0]["field"] == field
+    assert "U+0000" in problem["detail"]
+
+
+async def test_nul_in_query_is_422(client):
+    response = await client.get("/api/v1/streams/", params={"search": "a\x00b"})
+
+    assert response.status == 422, await response.text()
+    problem = await response.json()
+    assert problem["errors"][0]["location"] == "query"
+    assert problem["errors"][0]["field"] == "search"
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/api/v1/streams/users/a%00b/live"),
+        ("get", "/api/v1/streams/users/a%00b/streams"),
+        ("get", "/api/v1/streams/users/a%00b/followers"),
+        ("get", "/api/v1/streams/users/a%00b/schedule.ics"),
+        ("get", "/api/v1/streams/streamers/a%00b/profile"),
+        ("get", "/api/v1/streams/users/a%00b/profile"),
+        ("post", "/api/v1/streams/users/a%00b/follow"),
+    ],
+)
+async def test_nul_in_username_path_is_404(client, make_user, auth, method, path):
+    _, key = await make_user()
+
+    response = await getattr(client, method)(URL(path, encoded=True), headers=auth(key))
+
+    assert response.status == 404, await response.text()
+    assert response.content_type == "application/problem+json"
+
+
+async def test_openapi_documents_json_body_errors(client):
+    document = await (await client.get("/api/v1/openapi.json")).json()
+    paths = document["paths"]
+
+    create = paths["/api/v1/streams/"]["post"]["responses"]
+    assert "415" in create
+    assert "413" in create
+    webhook = paths["/webhooks/cloudflare"]["post"]["responses"]
+    assert "415" not in webhook
+    listing = paths["/api/v1/streams/"]["get"]["responses"]
+    assert "415" not in listing
+
+
+@pytest.mark.parametrize(
+    ("path", "content_type"),
+    [
+        ("/api/v1/streams/me/schedule", "application/json"),
+        ("/api/v1/streams/me/profile/avatar", "multipart/form-data; boundary=xyz"),
+        ("/webhooks/cloudflare", "application/json"),
+    ],
+)
+async def test_undecodable_content_encoding_is_400(
+    client, make_user, auth, path, content_type
+):
+    _, key = await make_user()
+    headers = {
+        **auth(key),
+        "cf-webhook-auth": "test-webhook-secret",
+        "Content-Type": content_type,
+        "Content-Encoding": "gzip",
+    }
+
+    response = await client.post(path, data=b"not gzip at all", headers=headers)
+
+    assert response.status == 400, await response.text()
+    assert response.content_type == "application/problem+json"
+    assert "Content-Encoding" in (await response.json())["detail"]

@@ -63,6 +63,7 @@ async def test_create_rejects_invalid_values(
     _, key = await make_user("alice")
     cases = [
         ({"timezone": "Mars/Olympus"}, "timezone"),
+        ({"timezone": "localtime"}, "timezone"),
         ({"day_of_week": 7}, "day_of_week"),
         ({"day_of_week": -1}, "day_of_week"),
         ({"day_of_week": "monday"}, "day_of_week"),

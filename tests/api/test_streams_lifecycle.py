@@ -182,6 +182,31 @@ async def test_regenerate_key_alias_and_failures(
     assert (await get_stream(client, stream["id"], key))["ingest"] == await ok.json()
 
 
+async def test_regenerate_key_concurrent_is_409(
+    client, make_user, db, cloudflare_emulator
+):
+    _, key = await make_user()
+    stream = await create_stream(client, key)
+    uid = await live_input_uid(db, stream["id"])
+    path = f"/api/v1/streams/{stream['id']}/regenerate-key"
+    # The first rotation waits at Cloudflare, so the second arrives while the
+    # first is still running.
+    cloudflare_emulator.state.inject_fault(
+        "rotate_keys", status=200, body="normal", delay_seconds=1.0
+    )
+
+    first = asyncio.create_task(client.post(path, headers=bearer(key)))
+    await asyncio.sleep(0.3)
+    second = await client.post(path, headers=bearer(key))
+    first_response = await first
+
+    assert second.status == 409, await second.text()
+    assert first_response.status == 200
+    stored = (await get_stream(client, stream["id"], key))["ingest"]["stream_key"]
+    assert stored == (await first_response.json())["stream_key"]
+    assert cloudflare_emulator.state.inputs[uid].stream_key == stored
+
+
 async def test_listing_orders_live_by_viewers_then_ended_newest(client, make_user, db):
     keys = [(await make_user())[1] for _ in range(4)]
     created = [

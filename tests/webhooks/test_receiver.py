@@ -7,6 +7,7 @@ import logging
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from core.events import StreamDisconnected, StreamEnded, StreamWentLive
@@ -129,6 +130,55 @@ async def test_malformed_bodies_are_422_or_413(client):
     assert chunked_too_large.status == 413
     assert bad_time.status == 422
     assert too_large.status == 413
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"text": "a\x00b"},
+        {
+            "data": {
+                "input_id": "a\x00b",
+                "event_type": "live_input.connected",
+                "updated_at": "2024-01-01T00:00:00Z",
+            }
+        },
+        {
+            "data": {
+                "input_id": "abc",
+                "event_type": "live_input.errored",
+                "updated_at": "2024-01-01T00:00:00Z",
+                "live_input_errored": {"error": {"code": "\x00"}},
+            }
+        },
+    ],
+)
+async def test_nul_character_is_422(client, db, body):
+    response = await post(client, body)
+
+    assert response.status == 422, await response.text()
+    assert (await response.json())["errors"][0]["location"] == "body"
+    assert await outcomes(db) == []
+
+
+@pytest.mark.parametrize(
+    "updated_at", ["9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00+23:59"]
+)
+async def test_time_outside_datetime_range_is_422(client, make_user, db, updated_at):
+    stream, _, input_id = await new_stream(client, make_user, db)
+    body = {
+        "data": {
+            "input_id": input_id,
+            "event_type": "live_input.connected",
+            "updated_at": updated_at,
+        }
+    }
+
+    response = await post(client, body)
+
+    assert response.status == 422, await response.text()
+    assert (await response.json())["errors"][0]["field"] == "data.updated_at"
+    assert (await stream_row(db, stream["id"]))["status"] == "offline"
 
 
 async def test_unknown_input_is_acknowledged(client, db, caplog):
