@@ -1,6 +1,6 @@
 """The PostgreSQL full-text backend, the default when Meilisearch is not configured.
 
-Streams carry a ``search_vector`` kept current by triggers (migration 0005)
+Streams carry a ``search_vector`` kept current by triggers (migration 0004)
 and indexed with GIN. Results are ordered live first, then by ``ts_rank_cd``
 with the default weights (A 1.0, B 0.4, C 0.2, D 0.1), then by start time
 (creation time for streams never started), newest first. Suggestions use

@@ -18,7 +18,7 @@ from sqlalchemy.dialects.postgresql import TSQUERY
 #: Text search configuration of the stemmed lexemes (weights A to C).
 TEXT_SEARCH_CONFIG = "english"
 #: Configuration of the unstemmed copies (weight D): ``simple`` without
-#: English stop words, created by migration 0005.
+#: English stop words, created by migration 0004.
 UNSTEMMED_CONFIG = "search_unstemmed"
 
 _LAST_WORD = re.compile(r"([^\W_]+)$")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from uuid import UUID
 
@@ -62,21 +62,46 @@ async def _check_category(conn: Connection, category_id: UUID) -> None:
 
 
 def _validated(values: Mapping[str, Any]) -> dict[str, Any]:
-    """Parse and check a full set of entry values; raise InvalidInput naming the field."""
-    check_day_of_week(values["day_of_week"])
-    start = parse_wall_time(values["start_time"], "start_time")
-    end = parse_wall_time(values["end_time"], "end_time")
-    check_time_range(start, end)
-    load_timezone(values["timezone"])
+    """Parse and check a full set of entry values.
+
+    Raises one InvalidInput that names every invalid field, so a client can
+    correct them all at once.
+    """
+    problems: list[InvalidInput] = []
+
+    def attempt(check: Callable[[], Any]) -> Any:
+        try:
+            return check()
+        except InvalidInput as error:
+            problems.append(error)
+            return None
+
+    attempt(lambda: check_day_of_week(values["day_of_week"]))
+    start = attempt(lambda: parse_wall_time(values["start_time"], "start_time"))
+    end = attempt(lambda: parse_wall_time(values["end_time"], "end_time"))
+    if start is not None and end is not None:
+        attempt(lambda: check_time_range(start, end))
+    attempt(lambda: load_timezone(values["timezone"]))
     title = (values.get("title") or "").strip()
     if len(title) > MAX_TITLE_LENGTH:
+        problems.append(
+            InvalidInput(
+                f"title is {len(title)} characters long: the maximum is {MAX_TITLE_LENGTH}",
+                [
+                    FieldError(
+                        "body",
+                        "title",
+                        f"must be at most {MAX_TITLE_LENGTH} characters",
+                    )
+                ],
+            )
+        )
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
         raise InvalidInput(
-            f"title is {len(title)} characters long: the maximum is {MAX_TITLE_LENGTH}",
-            [
-                FieldError(
-                    "body", "title", f"must be at most {MAX_TITLE_LENGTH} characters"
-                )
-            ],
+            "; ".join(problem.detail for problem in problems),
+            [field for problem in problems for field in problem.errors],
         )
     return {
         "day_of_week": values["day_of_week"],

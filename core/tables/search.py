@@ -34,7 +34,7 @@ search_outbox = Table(
 )
 Index("ix_search_outbox_entity", search_outbox.c.entity, search_outbox.c.entity_id)
 
-# Search indexes on other areas' tables, created by migration 0005. They are
+# Search indexes on other areas' tables, created by migration 0004. They are
 # declared here so that Alembic's autogenerate sees the schema as it is.
 Index("ix_streams_search_vector", streams.c.search_vector, postgresql_using="gin")
 Index(
@@ -85,4 +85,18 @@ Index(
 )
 Index(
     "ix_categories_name_prefix", text("lower(name) text_pattern_ops"), _table=categories
+)
+# The stream listing's ``search`` filter (ILIKE on title and description),
+# created by migration 0005.
+Index(
+    "ix_streams_title_trgm",
+    streams.c.title,
+    postgresql_using="gin",
+    postgresql_ops={"title": "gin_trgm_ops"},
+)
+Index(
+    "ix_streams_description_trgm",
+    streams.c.description,
+    postgresql_using="gin",
+    postgresql_ops={"description": "gin_trgm_ops"},
 )

@@ -72,7 +72,7 @@ streams = Table(
     Column(
         "updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()
     ),
-    # Weighted full-text vector kept current by triggers (migration 0005); never written by code.
+    # Weighted full-text vector kept current by triggers (migration 0004); never written by code.
     Column(
         "search_vector", TSVECTOR, nullable=False, server_default=text("''::tsvector")
     ),

@@ -87,6 +87,19 @@ async def test_create_rejects_invalid_values(
     assert anonymous.status == 401
 
 
+async def test_create_names_every_invalid_field(
+    client: TestClient, make_user: Any
+) -> None:
+    _, key = await make_user("alice")
+    body = {**ENTRY, "day_of_week": 7, "start_time": "25:00", "timezone": "Mars/Base"}
+
+    response = await client.post(ME, json=body, headers=bearer(key))
+
+    assert response.status == 422
+    fields = sorted(error["field"] for error in (await response.json())["errors"])
+    assert fields == ["day_of_week", "start_time", "timezone"]
+
+
 async def test_update_and_delete_are_owner_only(
     client: TestClient, make_user: Any
 ) -> None:

@@ -11,16 +11,16 @@ does now: deleting a user deletes the notifications addressed to them. A
 notification may outlive its stream or its actor; the listing then shows it
 without them.
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0002
+Revises: 0001
 """
 
 from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0003"
-down_revision: str | None = "0002"
+revision: str = "0002"
+down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
