@@ -17,6 +17,7 @@ from api.keys import (
     DATABASE,
     EVENTS,
     HTTP_SESSION,
+    LISTING_CACHE,
     MEDIA_EXECUTOR,
     MEDIA_STORAGE,
     REDIS,
@@ -27,6 +28,7 @@ from api.openapi import build_openapi
 from api.problems import problem_middleware
 from api.request_id import request_id_middleware
 from api.routes import ROUTE_TABLES, register_routes
+from core.cache import InvalidatingSink, ListingCache
 from core.cloudflare import CloudflareStream
 from core.db import Database, open_database
 from core.events import EventSink
@@ -104,6 +106,14 @@ async def events_ctx(app: web.Application) -> AsyncIterator[None]:
     await sink.close()
 
 
+async def listing_cache_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Open the listing cache and have stream events clear it before going on."""
+    cache = ListingCache(app[REDIS], app[SETTINGS])
+    app[LISTING_CACHE] = cache
+    app[EVENTS] = InvalidatingSink(app[EVENTS], cache)
+    yield
+
+
 async def openapi(request: web.Request) -> web.Response:
     specs = [spec for table in ROUTE_TABLES for spec in table.specs]
     return json_response(build_openapi(specs, title=API_TITLE, version=API_VERSION))
@@ -134,6 +144,7 @@ def create_app(
     app.cleanup_ctx.append(redis_ctx)
     app.cleanup_ctx.append(http_session_ctx)
     app.cleanup_ctx.append(events_ctx)
+    app.cleanup_ctx.append(listing_cache_ctx)
     app.cleanup_ctx.append(cloudflare_ctx)
     app.cleanup_ctx.append(media_ctx)
     app.cleanup_ctx.append(reconnect_timers_ctx)

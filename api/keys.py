@@ -9,6 +9,7 @@ import redis.asyncio
 from aiohttp import web
 
 from core.cloudflare import CloudflareStream
+from core.cache import ListingCache
 from core.db import Database
 from core.events import EventSink
 from core.media.storage import MediaStorage
@@ -23,3 +24,4 @@ CLOUDFLARE = web.AppKey("cloudflare", CloudflareStream)
 MEDIA_STORAGE = web.AppKey("media_storage", MediaStorage)
 #: Threads that decode and resize uploaded images, off the event loop.
 MEDIA_EXECUTOR = web.AppKey("media_executor", ThreadPoolExecutor)
+LISTING_CACHE = web.AppKey("listing_cache", ListingCache)

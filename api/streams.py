@@ -22,7 +22,7 @@ from api.http import (
     read_json,
     validate,
 )
-from api.keys import CLOUDFLARE, DATABASE, EVENTS, REDIS, SETTINGS
+from api.keys import CLOUDFLARE, DATABASE, EVENTS, LISTING_CACHE, REDIS, SETTINGS
 from api.openapi import ApiRoutes
 from api.schemas.common import page_envelope
 from api.schemas.streams import (
@@ -38,6 +38,7 @@ from api.schemas.streams import (
     stream_response,
 )
 from core import idempotency, ratelimit
+from core.cache import STREAMS_SCOPE
 from core.errors import NotFound
 from core.identity import AuthenticatedUser, get_user_by_username
 from core.streams import (
@@ -165,11 +166,18 @@ async def list_streams(request: web.Request) -> web.Response:
         tenant_id=query.tenant_id,
         search=query.search,
     )
-    page = await list_public_streams(
-        request.app[DATABASE], filters, offset=query.offset, limit=query.per_page
+
+    async def build() -> bytes:
+        page = await list_public_streams(
+            request.app[DATABASE], filters, offset=query.offset, limit=query.per_page
+        )
+        items = [stream_response(row, include_ingest=False) for row in page.rows]
+        return dumps(page_envelope("streams", items, total=page.total, query=query))
+
+    body = await request.app[LISTING_CACHE].get_or_build(
+        STREAMS_SCOPE, query.model_dump(mode="json"), build
     )
-    items = [stream_response(row, include_ingest=False) for row in page.rows]
-    return json_response(page_envelope("streams", items, total=page.total, query=query))
+    return web.Response(body=body, content_type="application/json")
 
 
 @routes.get(

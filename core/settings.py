@@ -153,6 +153,12 @@ class Settings(BaseSettings):
         description="Length of the rolling chat rate-limit window, in seconds.",
     )
 
+    listing_cache_ttl_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        description="How long the public stream listing is cached in Redis, in "
+        "seconds; stream lifecycle changes clear it at once. 0 disables the cache.",
+    )
     media_root: Path = Path("./var/media")
     media_max_image_pixels: int = Field(default=40_000_000, ge=1)
     media_storage: Literal["local", "s3"] = "local"
