@@ -1,9 +1,9 @@
 """A short-lived Redis cache of hot listings, invalidated by stream events.
 
-Each scope (for example ``streams``) has a version counter in Redis. Cached
-bodies are stored under the current version, so bumping the counter makes
-every cached page of the scope unreachable at once; the old entries expire
-by themselves. The time to live bounds staleness for changes that bump no
+Each scope (for example ``streams``) has a version counter in Redis, and
+cached bodies are stored under the current version. Bumping the counter
+makes every cached page of the scope unreachable at once. The old entries
+expire by themselves. The time to live bounds staleness for changes that bump no
 version, such as new viewer counts.
 
 Redis failures never fail a request: the body is then built from the
