@@ -29,18 +29,23 @@ from core.tables import streams, users, viewer_samples
 
 logger = logging.getLogger(__name__)
 
-#: A reading more than this many times above or below the reference count is
-#: an outlier ...
+#: A reading more than this many times below the reference count is an
+#: outlier ...
 OUTLIER_FACTOR = 5
-#: ... provided the larger of the two is at least this many viewers, so small
+#: ... provided the reference is at least this many viewers, so small
 #: streams moving between 0 and a handful of viewers are never held back.
 OUTLIER_MIN_VIEWERS = 20
 
 
 def is_outlier(reading: int, reference: int) -> bool:
-    """Return True when ``reading`` is far outside ``reference`` (e.g. 1 among 300)."""
-    low, high = sorted((reading, reference))
-    return high >= OUTLIER_MIN_VIEWERS and high > OUTLIER_FACTOR * max(low, 1)
+    """Return True when ``reading`` collapses far below ``reference`` (e.g. 1 among 300).
+
+    Only drops are held back. A sudden rise is how a stream grows (a raid, a
+    shout-out, the first viewers arriving), so it is shown at once.
+    """
+    return reference >= OUTLIER_MIN_VIEWERS and reference > OUTLIER_FACTOR * max(
+        reading, 1
+    )
 
 
 @dataclass(frozen=True)

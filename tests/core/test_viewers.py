@@ -25,13 +25,16 @@ from tests.workers.support import insert_stream, stream_row
     ("reading", "reference", "expected"),
     [
         (1, 300, True),
-        (300, 1, True),
+        (300, 1, False),  # rises are shown at once
+        (42, 0, False),
+        (5000, 300, False),
         (250, 300, False),
         (0, 10, False),  # both below the minimum: small streams move freely
         (0, 19, False),
         (0, 20, True),
         (4, 20, False),  # 20 is exactly five times 4: not more than
         (3, 20, True),
+        (20, 0, False),
     ],
 )
 def test_is_outlier_cases(reading: int, reference: int, expected: bool) -> None:
