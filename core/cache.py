@@ -6,8 +6,8 @@ makes every cached page of the scope unreachable at once. The old entries
 expire by themselves. The time to live bounds staleness for changes that bump no
 version, such as new viewer counts.
 
-Redis failures never fail a request: the body is then built from the
-database and a counter records the miss.
+A Redis error (``RedisError``) does not fail the request: the body is then
+built from the database and ``listing_cache_requests_total`` counts it.
 """
 
 from __future__ import annotations

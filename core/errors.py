@@ -112,7 +112,7 @@ class RateLimited(ServiceError):
 
 
 class UpstreamError(ServiceError):
-    """A dependency (Cloudflare, Meilisearch, ...) failed or answered with an error."""
+    """A dependency (Cloudflare, Meilisearch, ...) failed or returned an error."""
 
     status = 502
     title = "Bad Gateway"

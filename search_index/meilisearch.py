@@ -208,8 +208,8 @@ def search_words(text: str) -> str:
 
     How Meilisearch matches stop words in a query has changed between
     versions, while PostgreSQL's English configuration always drops them, so
-    they are removed here. A trailing space is kept because it tells
-    Meilisearch that the last word is complete and not a prefix. Quotes and
+    they are removed here. A trailing space is kept because it marks the last word
+    as complete for Meilisearch, not a prefix. Quotes and
     ``-word`` exclusions are dropped, so phrase search and negation work only
     on the PostgreSQL backend.
     """

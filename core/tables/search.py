@@ -35,7 +35,7 @@ search_outbox = Table(
 Index("ix_search_outbox_entity", search_outbox.c.entity, search_outbox.c.entity_id)
 
 # Search indexes on other areas' tables, created by migration 0004. They are
-# declared here so that Alembic's autogenerate sees the schema as it is.
+# declared here so that Alembic's autogenerate compares against the real schema.
 Index("ix_streams_search_vector", streams.c.search_vector, postgresql_using="gin")
 Index(
     "ix_streams_started_at",

@@ -120,7 +120,7 @@ class MeilisearchDouble:
         self.tasks: dict[int, dict[str, Any]] = {}
         self._queue: list[tuple[int, Callable[[], dict[str, Any] | None]]] = []
         self._next_task = 0
-        #: While set, every request except ``/health`` answers 503, like a
+        #: While set, every request except ``/health`` gets 503, like a
         #: server that is up but cannot serve.
         self.unavailable = False
         #: While set, enqueued tasks stay ``enqueued``.
