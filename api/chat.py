@@ -17,6 +17,7 @@ from redis.exceptions import RedisError
 
 from api.auth import require_user
 from api.http import (
+    STREAM_ID_SEGMENT,
     dumps,
     empty_response,
     json_response,
@@ -47,7 +48,7 @@ CHAT_HUB = web.AppKey("chat_hub", ChatHub)
 #: Seconds between WebSocket pings; a client that misses a pong is dropped.
 WEBSOCKET_HEARTBEAT_SECONDS = 30.0
 
-_CHAT = "/api/v1/streams/{stream_id:[0-9a-fA-F-]{36}}/chat"
+_CHAT = f"/api/v1/streams/{STREAM_ID_SEGMENT}/chat"
 
 
 async def chat_hub_ctx(app: web.Application) -> AsyncIterator[None]:

@@ -148,6 +148,11 @@ def parse_path(request: web.Request, model: type[ModelT]) -> ModelT:
     return validate(model, dict(request.match_info), "path")
 
 
+#: ``{stream_id}`` path segment that matches only UUID-shaped text, so static
+#: paths such as ``/api/v1/streams/search`` never match routes built on it.
+STREAM_ID_SEGMENT = "{stream_id:[0-9a-fA-F-]{36}}"
+
+
 def path_uuid(request: web.Request, name: str) -> UUID:
     """Return the path parameter ``name`` as a UUID; anything else is 422."""
     value = request.match_info[name]

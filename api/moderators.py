@@ -5,7 +5,14 @@ from __future__ import annotations
 from aiohttp import web
 
 from api.auth import require_user
-from api.http import empty_response, json_response, parse_body, parse_query, path_uuid
+from api.http import (
+    STREAM_ID_SEGMENT,
+    empty_response,
+    json_response,
+    parse_body,
+    parse_query,
+    path_uuid,
+)
 from api.keys import DATABASE
 from api.openapi import ApiRoutes
 from api.schemas.common import page_envelope
@@ -21,9 +28,7 @@ from core.community import roles
 
 routes = ApiRoutes(tag="moderators")
 
-#: ``{stream_id}`` accepts only UUID-shaped text, so static paths such as
-#: ``/api/v1/streams/search`` never match these routes.
-STREAM_PATH = "/api/v1/streams/{stream_id:[0-9a-fA-F-]{36}}"
+STREAM_PATH = f"/api/v1/streams/{STREAM_ID_SEGMENT}"
 
 
 @routes.post(

@@ -200,11 +200,12 @@ def build_openapi(
     components["Problem"] = _PROBLEM_SCHEMA
 
     paths: dict[str, dict[str, Any]] = {}
-    for spec in specs:
+    operation_ids = _operation_ids(specs)
+    for spec, operation_id in zip(specs, operation_ids, strict=True):
         operation: dict[str, Any] = {
             "summary": spec.summary,
             "tags": [spec.tag],
-            "operationId": f"{spec.handler.__module__.rsplit('.', 1)[-1]}_{spec.handler.__name__}",
+            "operationId": operation_id,
             "parameters": _parameters(spec),
             "responses": {},
         }
@@ -256,6 +257,21 @@ def build_openapi(
             },
         },
     }
+
+
+def _operation_ids(specs: list[RouteSpec]) -> list[str]:
+    """Name each operation after its handler, numbering the aliases of one handler.
+
+    A handler registered under several paths or methods (stacked route
+    decorators) gets ``name``, ``name_2``, ... so every id stays unique.
+    """
+    seen: dict[str, int] = {}
+    operation_ids = []
+    for spec in specs:
+        base = f"{spec.handler.__module__.rsplit('.', 1)[-1]}_{spec.handler.__name__}"
+        seen[base] = seen.get(base, 0) + 1
+        operation_ids.append(base if seen[base] == 1 else f"{base}_{seen[base]}")
+    return operation_ids
 
 
 def _is_input(model: type[BaseModel], specs: list[RouteSpec]) -> bool:

@@ -15,6 +15,7 @@ from aiohttp import web
 
 from api.auth import optional_user, require_user
 from api.http import (
+    STREAM_ID_SEGMENT,
     dumps,
     empty_response,
     json_response,
@@ -61,7 +62,7 @@ logger = logging.getLogger(__name__)
 routes = ApiRoutes(tag="streams")
 
 PREFIX = "/api/v1/streams"
-STREAM_ID = "{stream_id:[0-9a-fA-F-]{36}}"
+STREAM_ID = STREAM_ID_SEGMENT
 
 _OWNER_ERRORS = {403: "Not the stream's owner", 404: "Stream not found"}
 
@@ -200,7 +201,24 @@ async def details(request: web.Request) -> web.Response:
     return json_response(stream_response(row, include_ingest=owner))
 
 
-async def _update(request: web.Request) -> web.Response:
+@routes.patch(
+    f"{PREFIX}/id/{STREAM_ID}",
+    summary="Update a stream's title, description, category or thumbnail",
+    body=StreamUpdateRequest,
+    response=StreamWithIngestResponse,
+    auth="required",
+    responses=_OWNER_ERRORS,
+)
+@routes.put(
+    f"{PREFIX}/id/{STREAM_ID}",
+    summary="Update a stream (same partial semantics as PATCH)",
+    body=StreamUpdateRequest,
+    response=StreamWithIngestResponse,
+    auth="required",
+    responses=_OWNER_ERRORS,
+)
+async def update(request: web.Request) -> web.Response:
+    """Change the fields sent. Omitted fields stay as they are."""
     user = await require_user(request)
     stream_id = _stream_id(request)
     body = validate(StreamUpdateRequest, await read_json(request), "body")
@@ -212,32 +230,6 @@ async def _update(request: web.Request) -> web.Response:
         changes=body.changes(),
     )
     return json_response(stream_response(row, include_ingest=True))
-
-
-@routes.patch(
-    f"{PREFIX}/id/{STREAM_ID}",
-    summary="Update a stream's title, description, category or thumbnail",
-    body=StreamUpdateRequest,
-    response=StreamWithIngestResponse,
-    auth="required",
-    responses=_OWNER_ERRORS,
-)
-async def patch(request: web.Request) -> web.Response:
-    """Change the fields sent. Omitted fields stay as they are."""
-    return await _update(request)
-
-
-@routes.put(
-    f"{PREFIX}/id/{STREAM_ID}",
-    summary="Update a stream (same partial semantics as PATCH)",
-    body=StreamUpdateRequest,
-    response=StreamWithIngestResponse,
-    auth="required",
-    responses=_OWNER_ERRORS,
-)
-async def put(request: web.Request) -> web.Response:
-    """Change the fields sent. Omitted fields stay as they are."""
-    return await _update(request)
 
 
 @routes.delete(
@@ -282,18 +274,6 @@ async def start(request: web.Request) -> web.Response:
     return json_response(stream_response(row, include_ingest=True))
 
 
-async def _end(request: web.Request) -> web.Response:
-    user = await require_user(request)
-    row = await end_stream_by_owner(
-        request.app[DATABASE],
-        request.app[CLOUDFLARE],
-        request.app[EVENTS],
-        stream_id=_stream_id(request),
-        user_id=user.id,
-    )
-    return json_response(stream_response(row, include_ingest=True))
-
-
 _END_SPEC = {
     "summary": "End a stream and disable its live input",
     "response": StreamWithIngestResponse,
@@ -303,28 +283,18 @@ _END_SPEC = {
 
 
 @routes.post(f"{PREFIX}/{STREAM_ID}/end", **_END_SPEC)
+@routes.post(f"{PREFIX}/id/{STREAM_ID}/end", **_END_SPEC)
 async def end(request: web.Request) -> web.Response:
     """End the stream by hand."""
-    return await _end(request)
-
-
-@routes.post(f"{PREFIX}/id/{STREAM_ID}/end", **_END_SPEC)
-async def end_by_id(request: web.Request) -> web.Response:
-    """End the stream by hand (alias under ``/id/``)."""
-    return await _end(request)
-
-
-async def _regenerate_key(request: web.Request) -> web.Response:
     user = await require_user(request)
-    credentials = await regenerate_stream_key(
+    row = await end_stream_by_owner(
         request.app[DATABASE],
         request.app[CLOUDFLARE],
+        request.app[EVENTS],
         stream_id=_stream_id(request),
         user_id=user.id,
     )
-    return json_response(
-        Ingest(rtmps_url=credentials.rtmps_url, stream_key=credentials.stream_key)
-    )
+    return json_response(stream_response(row, include_ingest=True))
 
 
 _REGENERATE_SPEC = {
@@ -340,15 +310,19 @@ _REGENERATE_SPEC = {
 
 
 @routes.post(f"{PREFIX}/{STREAM_ID}/regenerate-key", **_REGENERATE_SPEC)
+@routes.post(f"{PREFIX}/id/{STREAM_ID}/regenerate-key", **_REGENERATE_SPEC)
 async def regenerate_key(request: web.Request) -> web.Response:
     """Return new RTMPS credentials for the stream."""
-    return await _regenerate_key(request)
-
-
-@routes.post(f"{PREFIX}/id/{STREAM_ID}/regenerate-key", **_REGENERATE_SPEC)
-async def regenerate_key_by_id(request: web.Request) -> web.Response:
-    """Return new RTMPS credentials for the stream (alias under ``/id/``)."""
-    return await _regenerate_key(request)
+    user = await require_user(request)
+    credentials = await regenerate_stream_key(
+        request.app[DATABASE],
+        request.app[CLOUDFLARE],
+        stream_id=_stream_id(request),
+        user_id=user.id,
+    )
+    return json_response(
+        Ingest(rtmps_url=credentials.rtmps_url, stream_key=credentials.stream_key)
+    )
 
 
 async def _user_by_username(request: web.Request) -> dict:

@@ -111,6 +111,19 @@ async def test_openapi_lists_every_route(client, app):
     assert len(registered) > 10
 
 
+async def test_openapi_operation_ids_unique(client):
+    document = await (await client.get("/api/v1/openapi.json")).json()
+
+    ids = [
+        operation["operationId"]
+        for operations in document["paths"].values()
+        for operation in operations.values()
+    ]
+    assert len(ids) == len(set(ids))
+    assert "streams_end" in ids
+    assert "streams_end_2" in ids
+
+
 def test_openapi_path_strips_nested_regex():
     path = "/api/v1/streams/{stream_id:[0-9a-fA-F-]{36}}/users/{user_id}/badges"
 
