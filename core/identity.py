@@ -285,6 +285,24 @@ async def create_category(db: Database, name: str) -> dict:
     return row
 
 
+async def check_category_exists(
+    db: Database | Connection, category_id: UUID | None, field: str = "category_id"
+) -> None:
+    """Raise InvalidInput naming ``field`` when no category has ``category_id``."""
+    if category_id is None:
+        return
+    found = await db.fetch_value(
+        sa.select(sa.literal(1))
+        .select_from(categories)
+        .where(categories.c.id == category_id)
+    )
+    if found is None:
+        raise InvalidInput(
+            f"category {category_id} not found: pick an id from GET /api/v1/categories",
+            [FieldError("body", field, "no category with this id")],
+        )
+
+
 async def list_categories(
     db: Database, *, limit: int, offset: int
 ) -> tuple[list[dict], int]:

@@ -13,9 +13,9 @@ from core.clock import utc_now
 from core.community.social_links import check_http_url, validate_social_links
 from core.db import Connection, Database
 from core.errors import FieldError, InvalidInput
-from core.identity import get_user, get_user_by_username
+from core.identity import check_category_exists, get_user, get_user_by_username
 from core.search_outbox import record_search_change
-from core.tables import categories, streams, users
+from core.tables import streams, users
 
 logger = logging.getLogger(__name__)
 
@@ -120,17 +120,6 @@ async def get_user_profile(db: Database, username: str) -> dict[str, Any]:
     }
 
 
-async def _check_category(conn: Connection, category_id: UUID) -> None:
-    found = await conn.fetch_value(
-        sa.select(categories.c.id).where(categories.c.id == category_id)
-    )
-    if found is None:
-        raise InvalidInput(
-            f"unknown stream_category_id {category_id}: pick an id from the category list",
-            [FieldError("body", "stream_category_id", "category not found")],
-        )
-
-
 def normalize_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
     """Validate profile changes and map cleared values to their stored form."""
     unknown = set(changes) - UPDATABLE_FIELDS
@@ -177,8 +166,9 @@ async def update_profile(
     async with db.transaction() as conn:
         current = await get_user(conn, user_id)
         changed = {key: value for key, value in values.items() if current[key] != value}
-        if changed.get("stream_category_id") is not None:
-            await _check_category(conn, changed["stream_category_id"])
+        await check_category_exists(
+            conn, changed.get("stream_category_id"), field="stream_category_id"
+        )
         if changed:
             await conn.execute(
                 users.update()

@@ -18,9 +18,10 @@ from core.community.schedule import (
     load_timezone,
     parse_wall_time,
 )
-from core.db import Connection, Database
+from core.db import Database
+from core.identity import check_category_exists
 from core.errors import DomainRuleViolation, FieldError, InvalidInput, NotFound
-from core.tables import categories, schedule_entries
+from core.tables import schedule_entries
 
 logger = logging.getLogger(__name__)
 
@@ -48,17 +49,6 @@ def entry_to_json(row: Mapping[str, Any]) -> dict[str, Any]:
         "created_at": row["created_at"],
         "updated_at": row["updated_at"],
     }
-
-
-async def _check_category(conn: Connection, category_id: UUID) -> None:
-    found = await conn.fetch_value(
-        sa.select(categories.c.id).where(categories.c.id == category_id)
-    )
-    if found is None:
-        raise InvalidInput(
-            f"unknown category_id {category_id}: pick an id from the category list",
-            [FieldError("body", "category_id", "category not found")],
-        )
 
 
 def _validated(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -119,8 +109,7 @@ async def create_entry(
     """Insert an entry for ``user_id``; at most ``MAX_ENTRIES_PER_USER`` per user."""
     row_values = _validated(values)
     async with db.transaction() as conn:
-        if row_values["category_id"] is not None:
-            await _check_category(conn, row_values["category_id"])
+        await check_category_exists(conn, row_values["category_id"])
         # Serialise concurrent creates of one user so the limit holds.
         await conn.execute(
             sa.select(
@@ -192,7 +181,7 @@ async def update_entry(
             row_values["category_id"] is not None
             and row_values["category_id"] != current["category_id"]
         ):
-            await _check_category(conn, row_values["category_id"])
+            await check_category_exists(conn, row_values["category_id"])
         row = await conn.fetch_one(
             schedule_entries.update()
             .where(schedule_entries.c.id == entry_id)

@@ -13,16 +13,16 @@ import uuid
 from dataclasses import dataclass
 from uuid import UUID
 
-import sqlalchemy as sa
 
 from core.cloudflare import CloudflareStream
 from core.db import Database, Row
-from core.errors import DomainRuleViolation, FieldError, InvalidInput
+from core.identity import check_category_exists
+from core.errors import DomainRuleViolation
 from core.events import EventSink, StreamChanged
 from core.search_outbox import record_search_change
 from core.streams.deletions import delete_or_queue_live_input
 from core.streams.queries import get_live_stream_of_user, get_stream
-from core.tables import categories, streams
+from core.tables import streams
 
 logger = logging.getLogger(__name__)
 
@@ -33,22 +33,6 @@ class NewStream:
     description: str = ""
     category_id: UUID | None = None
     thumbnail_url: str | None = None
-
-
-async def check_category_exists(db: Database, category_id: UUID | None) -> None:
-    """Raise InvalidInput naming ``category_id`` when no such category exists."""
-    if category_id is None:
-        return
-    found = await db.fetch_value(
-        sa.select(sa.literal(1))
-        .select_from(categories)
-        .where(categories.c.id == category_id)
-    )
-    if found is None:
-        raise InvalidInput(
-            f"category {category_id} not found: pick an id from GET /api/v1/categories",
-            [FieldError("body", "category_id", "no category with this id")],
-        )
 
 
 async def create_stream(

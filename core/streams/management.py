@@ -16,7 +16,7 @@ from core.db import Database, Row
 from core.errors import Conflict, DomainRuleViolation, NotFound, PermissionDenied
 from core.events import EventSink, LiveInputDeletionQueued, StreamChanged, StreamDeleted
 from core.search_outbox import record_search_change
-from core.streams.creation import check_category_exists
+from core.identity import check_category_exists
 from core.streams.deletions import queue_live_input_deletion, try_delete_live_input
 from core.streams.lifecycle import EndReason, Source, end_stream, go_live
 from core.streams.queries import get_stream, lock_stream
