@@ -34,11 +34,17 @@ class IngestCredentials:
     stream_key: str
 
 
-async def get_owned_stream(db: Database, stream_id: UUID, user_id: UUID) -> Row:
-    """Return the stream, or raise NotFound or PermissionDenied for a non-owner."""
+async def _require_stream(db: Database, stream_id: UUID) -> Row:
+    """Return the stream with its streamer fields, or raise NotFound."""
     row = await get_stream(db, stream_id)
     if row is None:
         raise NotFound(f"stream {stream_id} not found")
+    return row
+
+
+async def get_owned_stream(db: Database, stream_id: UUID, user_id: UUID) -> Row:
+    """Return the stream, or raise NotFound or PermissionDenied for a non-owner."""
+    row = await _require_stream(db, stream_id)
     if row["user_id"] != user_id:
         raise PermissionDenied(f"only the owner of stream {stream_id} may do this")
     return row
@@ -70,10 +76,7 @@ async def update_stream(
             await record_search_change(conn, "stream", stream_id)
         await events.publish(StreamChanged(stream_id=stream_id))
 
-    row = await get_stream(db, stream_id)
-    if row is None:
-        raise NotFound(f"stream {stream_id} not found")
-    return row
+    return await _require_stream(db, stream_id)
 
 
 async def delete_stream(
@@ -121,10 +124,7 @@ async def start_stream(
     for event in transition.events():
         await events.publish(event)
 
-    row = await get_stream(db, stream_id)
-    if row is None:
-        raise NotFound(f"stream {stream_id} not found")
-    return row
+    return await _require_stream(db, stream_id)
 
 
 async def end_stream_by_owner(
@@ -149,9 +149,7 @@ async def end_stream_by_owner(
     for event in transition.events():
         await events.publish(event)
 
-    row = await get_stream(db, stream_id)
-    if row is None:
-        raise NotFound(f"stream {stream_id} not found")
+    row = await _require_stream(db, stream_id)
     try:
         await cloudflare.update_live_input(row["live_input_uid"], enabled=False)
     except CloudflareError as error:
