@@ -103,8 +103,12 @@ class ApiRoutes:
         return self.route("DELETE", path, **kwargs)
 
     def register(self, app: web.Application) -> None:
+        """Add every route to ``app``; GET routes also answer HEAD, as HTTP expects."""
         for spec in self.specs:
-            app.router.add_route(spec.method, spec.path, spec.handler)
+            if spec.method == "GET":
+                app.router.add_get(spec.path, spec.handler)
+            else:
+                app.router.add_route(spec.method, spec.path, spec.handler)
 
 
 _PROBLEM_SCHEMA = {

@@ -115,6 +115,11 @@ async def test_avatar_upload_and_serve(
         assert image.format == "JPEG"
         assert image.size == (256, 256)
 
+    head = await client.head(media_path(url))
+    assert head.status == 200
+    assert head.headers["Content-Type"] == "image/jpeg"
+    assert head.headers["Cache-Control"] == IMMUTABLE
+
 
 async def test_banner_png_with_transparency(
     client: TestClient, make_user: UserFactory, auth: Any
